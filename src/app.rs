@@ -1,0 +1,292 @@
+//! Turns the parsed command line into a run: one-shot scans, `explain`,
+//! completions. Returns the exit status (0 found, 1 none, 2 error).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cli::{Cli, Command, LangArg, OutputArg, ScanArgs};
+use crate::dedupe::Dedupe;
+use crate::kb::{KnowledgeBase, Lang};
+use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
+use crate::pipeline::Pipeline;
+use crate::scan::{InputFormat, ScanConfig, ScanStats, Scanner};
+use crate::sink::{OutputKind, RecordWriter};
+
+/// An error that ends the run with status 2 and one line on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Kb(#[from] crate::kb::KbError),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub fn lang(l: LangArg) -> Lang {
+    match l {
+        LangArg::En => Lang::En,
+        LangArg::Zh => Lang::Zh,
+    }
+}
+
+pub fn output_kind(o: OutputArg) -> OutputKind {
+    match o {
+        OutputArg::Text => OutputKind::Text,
+        OutputArg::Json => OutputKind::Json,
+        OutputArg::Passthrough => OutputKind::Passthrough,
+        OutputArg::None => OutputKind::None,
+    }
+}
+
+pub fn load_kb(config: Option<&Path>) -> Result<KnowledgeBase, AppError> {
+    Ok(match config {
+        Some(p) => KnowledgeBase::with_user_file(p)?,
+        None => KnowledgeBase::builtin()?,
+    })
+}
+
+/// Parses `15s`, `500ms`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let v: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ms" => v / 1000.0,
+        "s" => v,
+        "m" => v * 60.0,
+        "h" => v * 3600.0,
+        _ => return None,
+    };
+    if !secs.is_finite() || secs <= 0.0 {
+        return None;
+    }
+    Some(std::time::Duration::from_secs_f64(secs))
+}
+
+/// Validated settings of a scan.
+pub struct ScanSettings {
+    pub scan: ScanConfig,
+    pub kb: Arc<KnowledgeBase>,
+    pub lang: Lang,
+    pub output: OutputKind,
+    pub metrics: MetricsConfig,
+    pub dedupe_size: usize,
+}
+
+pub fn settings(a: &ScanArgs) -> Result<ScanSettings, AppError> {
+    let format = match a.format.as_deref() {
+        None => None,
+        Some(f) => Some(InputFormat::parse(f).ok_or_else(|| {
+            AppError::Usage(format!("--format {f}: unknown format (one of: {})", InputFormat::names().join(", ")))
+        })?),
+    };
+    if a.max_line_bytes < 1024 {
+        return Err(AppError::Usage("--max-line-bytes must be at least 1024".into()));
+    }
+    let mut extra = Vec::new();
+    for l in a.metric_labels.iter().filter(|l| !l.trim().is_empty()) {
+        extra.push(ExtraLabel::parse(l).ok_or_else(|| {
+            AppError::Usage(format!("--metric-labels {l}: unknown label (namespace, pod, container)"))
+        })?);
+    }
+    let kb = load_kb(a.config.as_deref())?;
+    Ok(ScanSettings {
+        scan: ScanConfig { format, max_line: a.max_line_bytes, ..ScanConfig::default() },
+        kb: Arc::new(kb),
+        lang: lang(a.lang),
+        output: output_kind(a.output),
+        metrics: MetricsConfig { extra_labels: extra, max_series: a.max_series.max(1) },
+        dedupe_size: a.dedupe_size.max(1),
+    })
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn run(cli: Cli) -> i32 {
+    let res = match cli.command {
+        Some(Command::Explain { what, output, lang: l, config }) => {
+            run_explain(&what, output, lang(l), config.as_deref())
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "exitscan", &mut io::stdout());
+            Ok(0)
+        }
+        None => run_scan(&cli.scan),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("exitscan: {e}");
+            2
+        }
+    }
+}
+
+fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>) -> Result<i32, AppError> {
+    let kb = load_kb(config)?;
+    let Some(x) = crate::explain::explain(&kb, lang, what) else {
+        return Err(AppError::Usage(format!(
+            "explain {what}: not an exit code, signal, NTSTATUS or reason the knowledge base knows"
+        )));
+    };
+    let text = match output {
+        OutputArg::Json => crate::explain::to_json(&x),
+        _ => crate::explain::to_text(&x, lang),
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(AppError::Io(format!("stdout: {e}"))),
+    }
+}
+
+/// Opens a source; `-` is standard input.
+pub fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!("{}: is a directory (give files, or use `exitscan watch DIR`)", path.display()));
+    }
+    let f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    Ok(Box::new(f))
+}
+
+/// The OS error without Rust's "(os error N)" suffix.
+pub fn io_reason(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
+    let st = settings(a)?;
+    if let Some(addr) = &a.listen {
+        // Fail before reading anything if the address is unusable.
+        crate::server::check_addr(addr).map_err(AppError::Usage)?;
+    }
+    let interval = parse_duration(&a.metrics_interval).ok_or_else(|| {
+        AppError::Usage(format!("--metrics-interval {}: not a duration (e.g. 15s, 500ms, 1m)", a.metrics_interval))
+    })?;
+    let want_metrics = a.listen.is_some() || a.metrics_file.is_some();
+    let metrics = want_metrics.then(|| Arc::new(Metrics::new(&st.kb, &st.metrics)));
+    let server = match &a.listen {
+        Some(addr) => Some(
+            crate::server::Server::start(addr, metrics.clone().ok_or_else(|| AppError::Io("metrics".into()))?)
+                .map_err(AppError::Usage)?,
+        ),
+        None => None,
+    };
+
+    let stdout = io::stdout();
+    let writer = RecordWriter::new(st.output, stdout.lock());
+    let mut pipe = Pipeline::new(st.kb.clone(), st.lang, Dedupe::new(st.dedupe_size), writer, metrics.clone());
+    let files: Vec<PathBuf> = if a.files.is_empty() { vec![PathBuf::from("-")] } else { a.files.clone() };
+    let mut had_error = false;
+    let progress = crate::progress::Progress::new(
+        !a.quiet,
+        files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum(),
+    );
+    for path in &files {
+        let mut reader = match open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("exitscan: {e}");
+                had_error = true;
+                continue;
+            }
+        };
+        let name: Arc<str> =
+            if path.as_os_str() == "-" { Arc::from("-") } else { Arc::from(path.display().to_string()) };
+        pipe.set_source(name.clone());
+        let mut scanner = Scanner::new(name, st.scan.clone());
+        let mut prev = ScanStats::default();
+        loop {
+            match scanner.read_some(&mut reader) {
+                Ok(0) => break,
+                Ok(_) => {
+                    scanner.process(&mut pipe);
+                    progress.update(scanner.stats.bytes - prev.bytes, pipe.writer.tally.records);
+                    if let Some(m) = &metrics {
+                        m.add_scan(&scanner.stats, &prev);
+                    }
+                    prev = scanner.stats;
+                    if pipe.stopped() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("exitscan: {}: {}", path.display(), io_reason(&e));
+                    had_error = true;
+                    break;
+                }
+            }
+        }
+        scanner.finish(&mut pipe);
+        if let Some(m) = &metrics {
+            m.add_scan(&scanner.stats, &prev);
+        }
+        if pipe.stopped() {
+            break;
+        }
+    }
+    progress.done();
+    let found = pipe.writer.tally.records > 0;
+    match pipe.write_error.take() {
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Some(e) => {
+            eprintln!("exitscan: stdout: {}", io_reason(&e));
+            had_error = true;
+        }
+        None => {
+            if let Err(e) = pipe.finish() {
+                if e.kind() != io::ErrorKind::BrokenPipe {
+                    eprintln!("exitscan: stdout: {}", io_reason(&e));
+                    had_error = true;
+                }
+            }
+        }
+    }
+    drop(pipe);
+    if let (Some(m), Some(path)) = (&metrics, &a.metrics_file) {
+        if let Err(e) = m.write_textfile(path) {
+            eprintln!("exitscan: {}: {}", path.display(), io_reason(&e));
+            had_error = true;
+        }
+    }
+    if let Some(server) = server {
+        server.serve_until_signal(metrics.as_ref(), a.metrics_file.as_deref(), interval);
+    }
+    Ok(if had_error {
+        2
+    } else if found {
+        0
+    } else {
+        1
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15s"), Some(std::time::Duration::from_secs(15)));
+        assert_eq!(parse_duration("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(std::time::Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Some(std::time::Duration::from_secs(3)));
+        assert_eq!(parse_duration("0s"), None);
+        assert_eq!(parse_duration("fast"), None);
+    }
+}

@@ -1,0 +1,147 @@
+//! Never double-count: a fingerprint per termination and a bounded memory of
+//! the recent ones (DESIGN.md §3).
+//!
+//! A fingerprint covers namespace, pod, container, container id and code,
+//! plus the termination's time: its finished time when printed (the same exit
+//! reported as `State` and later as `Last State` has a higher restart count
+//! but the same finished time), else its restart count, started time and the
+//! log line's own timestamp. A record with no container id and no time of its
+//! own, not even its log line's timestamp, has no fingerprint and is never
+//! taken for a repeat.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use crate::record::Record;
+
+/// The identity of one termination.
+pub fn fingerprint(r: &Record) -> Option<u64> {
+    let id = r.container_id.as_deref().map(|c| c.rsplit("://").next().unwrap_or(c));
+    let time = r.finished_at.as_deref();
+    if id.is_none() && time.is_none() && r.started_at.is_none() && r.log_time.is_none() {
+        return None;
+    }
+    let mut h = DefaultHasher::new();
+    (r.namespace.as_deref(), r.pod.as_deref(), r.container.as_deref(), id).hash(&mut h);
+    (r.raw_exit_code, r.stated_signal.map(|s| s.0), r.reason.as_deref()).hash(&mut h);
+    match time {
+        Some(t) => (1u8, t).hash(&mut h),
+        None => (2u8, r.restart_count, r.started_at.as_deref(), r.log_time.as_deref(), r.format.as_str()).hash(&mut h),
+    }
+    Some(h.finish())
+}
+
+/// A bounded least-recently-seen memory of fingerprints.
+#[derive(Debug)]
+pub struct Dedupe {
+    capacity: usize,
+    /// fingerprint -> tick of its last sighting
+    seen: HashMap<u64, u64>,
+    order: VecDeque<(u64, u64)>,
+    tick: u64,
+}
+
+impl Dedupe {
+    pub fn new(capacity: usize) -> Dedupe {
+        Dedupe { capacity: capacity.max(1), seen: HashMap::new(), order: VecDeque::new(), tick: 0 }
+    }
+
+    /// True when `fp` was seen before (and remembers it either way).
+    pub fn check(&mut self, fp: u64) -> bool {
+        self.tick += 1;
+        let repeat = self.seen.insert(fp, self.tick).is_some();
+        self.order.push_back((fp, self.tick));
+        // Drop stale queue entries, and the least recently seen past capacity.
+        while self.order.len() > 2 * self.capacity || self.seen.len() > self.capacity {
+            let Some((old, t)) = self.order.pop_front() else { break };
+            if self.seen.get(&old) == Some(&t) {
+                self.seen.remove(&old);
+            }
+        }
+        repeat
+    }
+
+    /// Marks `r.repeat`; returns it.
+    pub fn observe(&mut self, r: &mut Record) -> bool {
+        r.repeat = match fingerprint(r) {
+            Some(fp) => self.check(fp),
+            None => false,
+        };
+        r.repeat
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// The remembered fingerprints, least recent first (for checkpoints).
+    pub fn snapshot(&self) -> Vec<u64> {
+        let mut v: Vec<(u64, u64)> = self.seen.iter().map(|(f, t)| (*t, *f)).collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, f)| f).collect()
+    }
+
+    /// Restores fingerprints from [`Dedupe::snapshot`].
+    pub fn restore(&mut self, fps: &[u64]) {
+        for &fp in fps {
+            self.check(fp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Format, State};
+
+    fn rec(cid: Option<&str>, fin: Option<&str>, restarts: Option<u64>, state: State) -> Record {
+        let mut r = Record::new(Format::Describe);
+        r.container = Some("app".into());
+        r.container_id = cid.map(str::to_string);
+        r.finished_at = fin.map(str::to_string);
+        r.restart_count = restarts;
+        r.raw_exit_code = Some(137);
+        r.state = Some(state);
+        r
+    }
+
+    #[test]
+    fn same_termination_seen_as_state_then_last_state() {
+        let a = rec(Some("containerd://abc"), Some("2024-01-01T00:00:00Z"), Some(3), State::Terminated);
+        let b = rec(Some("abc"), Some("2024-01-01T00:00:00Z"), Some(4), State::LastTerminated);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c = rec(Some("abc"), Some("2024-01-01T00:00:09Z"), Some(4), State::LastTerminated);
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+
+    #[test]
+    fn nothing_to_go_on_is_never_a_repeat() {
+        let mut d = Dedupe::new(10);
+        let mut r = rec(None, None, Some(1), State::Terminated);
+        assert_eq!(fingerprint(&r), None);
+        assert!(!d.observe(&mut r));
+        assert!(!d.observe(&mut r));
+    }
+
+    #[test]
+    fn bounded_lru() {
+        let mut d = Dedupe::new(3);
+        for fp in 0..3 {
+            assert!(!d.check(fp));
+        }
+        assert!(d.check(0)); // refreshes 0
+        assert!(!d.check(3)); // evicts 1, the least recently seen
+        assert!(d.check(0));
+        assert!(!d.check(1));
+        assert!(d.len() <= 3);
+        for fp in 100..100_000 {
+            d.check(fp);
+        }
+        assert!(d.len() <= 3 && d.order.len() <= 6);
+    }
+}

@@ -1,0 +1,347 @@
+//! Why a container died: context rules first, then the knowledge base's
+//! tables (DESIGN.md §4).
+//!
+//! - 137 proves SIGKILL, not OOM. "OOM" needs evidence: reason `OOMKilled`,
+//!   docker `OOMKilled: true`, an `oom` event, or a kernel OOM kill of the same
+//!   process or container seen earlier in the stream ([`Context`]). Otherwise
+//!   the cause lists what sends SIGKILL, and `Liveness probe failed` events in
+//!   the same describe output point to the probe.
+//! - `OOMKilled` with exit 0 or 143 is inconsistent and says so.
+//! - 128 + `StartError`: the runtime could not start the process; 255 from
+//!   containerd may be "exit status unknown"; 137 + `ContainerStatusUnknown`: the
+//!   kubelet lost the container; messages with `exec format error`, `no such
+//!   file or directory`, `permission denied`, `executable file not found`
+//!   sharpen 1 / 126 / 127 / 128.
+//! - 143 is a requested, graceful stop.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::code::{ExitClass, Signal};
+use crate::kb::{KnowledgeBase, Lang, Text};
+use crate::parse::Evidence;
+use crate::record::{Format, Record};
+
+/// The explanation attached to a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cause {
+    pub id: Arc<str>,
+    pub text: Arc<Text>,
+    /// What the cause rests on, in words.
+    pub evidence: Vec<String>,
+}
+
+/// Every context cause the rules can pick (each must be in `config/causes.toml`).
+pub const CAUSE_IDS: &[&str] = &[
+    "oom-limit",
+    "oom-kernel",
+    "oom-inconsistent",
+    "sigkill",
+    "liveness-probe",
+    "status-unknown",
+    "evicted",
+    "start-error",
+    "exit-status-unknown",
+    "exec-format",
+    "not-found",
+    "permission-denied",
+    "graceful-stop",
+    "deadline-exceeded",
+    "app-error",
+    "signal-other",
+    "out-of-range",
+    "windows-unknown",
+    "reason-only",
+    "completed",
+];
+
+/// Recent evidence, to explain an exit that follows it.
+#[derive(Debug, Default)]
+pub struct Context {
+    recent: VecDeque<Evidence>,
+}
+
+/// How many pieces of evidence are remembered.
+const CONTEXT_SIZE: usize = 256;
+
+fn same_container(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let strip = |s: &str| s.rsplit("://").next().unwrap_or(s).to_string();
+    let (a, b) = (strip(a), strip(b));
+    // Short ids (12 hex) match the full id they start.
+    a.len() >= 12 && b.len() >= 12 && (a.starts_with(&b) || b.starts_with(&a))
+}
+
+impl Context {
+    pub fn add(&mut self, e: Evidence) {
+        if self.recent.len() == CONTEXT_SIZE {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(e);
+    }
+
+    /// Marks `r` when earlier evidence concerns it; kernel OOM records are
+    /// themselves evidence for what follows.
+    pub fn apply(&mut self, r: &mut Record) {
+        if r.format == Format::Kernel {
+            self.add(Evidence::Oom { container: r.container_id.clone(), pid: r.pid });
+            return;
+        }
+        let killed = r.signal() == Some(Signal::KILL);
+        if !killed || r.hints.oom_event || r.hints.kernel_oom {
+            return;
+        }
+        let names: Vec<&str> = [r.container.as_deref(), r.container_id.as_deref()].into_iter().flatten().collect();
+        let hit = self.recent.iter().rev().find(|e| match e {
+            Evidence::Oom { container, pid } => {
+                pid.is_some() && *pid == r.pid
+                    || container.as_deref().is_some_and(|c| names.iter().any(|n| same_container(c, n)))
+            }
+        });
+        if let Some(Evidence::Oom { pid, .. }) = hit {
+            if pid.is_some() {
+                r.hints.kernel_oom = true;
+            } else {
+                r.hints.oom_event = true;
+            }
+        }
+    }
+}
+
+fn is_oom_reason(reason: Option<&str>) -> bool {
+    matches!(reason, Some("OOMKilled") | Some("OOM Killed") | Some("OOMKilling"))
+}
+
+/// Picks the cause of `r` and records the evidence it rests on.
+pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
+    let mut ev: Vec<String> = Vec::new();
+    let norm = r.normalized();
+    let code = norm.map(|n| n.code);
+    let signal = r.signal();
+    let reason = r.reason.as_deref();
+    let message = r.message.as_deref().unwrap_or("").to_ascii_lowercase();
+
+    if let Some(n) = norm {
+        if n.windows {
+            ev.push(format!("exit code {:#X}", n.code));
+        } else {
+            ev.push(format!("exit code {}", n.code));
+            if n.wrapped {
+                ev.push(format!("printed as {}, wrapped into 0..=255", r.raw_exit_code.unwrap_or(n.code)));
+            }
+        }
+    }
+    if let Some(s) = signal {
+        if r.stated_signal.is_some() {
+            ev.push(format!("signal {} ({})", s.name(), s.0));
+        } else {
+            ev.push(format!("{} = 128 + {} ({})", code.unwrap_or(0), s.0, s.name()));
+        }
+    }
+    if let Some(reason) = reason {
+        ev.push(format!("reason {reason}"));
+    }
+
+    let cause = |id: &str, ev: Vec<String>| -> Option<Cause> {
+        let e = kb.causes.get(id)?;
+        Some(Cause { id: Arc::from(id), text: e.text(lang).clone(), evidence: ev })
+    };
+    let table = |prefix: &str, key: String, e: Option<&crate::kb::Entry>, ev: Vec<String>| -> Option<Cause> {
+        let e = e?;
+        Some(Cause { id: Arc::from(format!("{prefix}-{key}").as_str()), text: e.text(lang).clone(), evidence: ev })
+    };
+
+    // Windows NTSTATUS.
+    if let Some(n) = norm.filter(|n| n.windows) {
+        return match kb.ntstatus.get(&n.code) {
+            Some(nt) => {
+                ev.push(nt.name.clone());
+                table("ntstatus", nt.name.clone(), Some(&nt.entry), ev)
+            }
+            None => cause("windows-unknown", ev),
+        };
+    }
+
+    let oom_stated = is_oom_reason(reason);
+    if oom_stated && matches!(code, Some(0) | Some(143)) {
+        return cause("oom-inconsistent", ev);
+    }
+    if r.format == Format::Kernel {
+        if let Some(m) = &r.message {
+            ev.push(m.clone());
+        }
+        return cause("oom-kernel", ev);
+    }
+    if oom_stated || r.hints.oom_event || r.hints.kernel_oom {
+        if r.hints.oom_event && !oom_stated {
+            ev.push("OOM event for this container".to_string());
+        }
+        if r.hints.kernel_oom {
+            ev.push("kernel OOM killer killed this process".to_string());
+        }
+        return cause("oom-limit", ev);
+    }
+    if reason == Some("ContainerStatusUnknown") {
+        return cause("status-unknown", ev);
+    }
+    if r.hints.evicted {
+        ev.push("pod evicted".to_string());
+        return cause("evicted", ev);
+    }
+    let sharpen = |ev: &mut Vec<String>| -> Option<&'static str> {
+        let (id, phrase) = if message.contains("exec format error") {
+            ("exec-format", "exec format error")
+        } else if message.contains("executable file not found") {
+            ("not-found", "executable file not found")
+        } else if message.contains("no such file or directory") {
+            ("not-found", "no such file or directory")
+        } else if message.contains("permission denied") {
+            ("permission-denied", "permission denied")
+        } else {
+            return None;
+        };
+        ev.push(format!("message says \"{phrase}\""));
+        Some(id)
+    };
+    if matches!(reason, Some("StartError") | Some("ContainerCannotRun")) {
+        let id = sharpen(&mut ev).unwrap_or("start-error");
+        return cause(id, ev);
+    }
+    if matches!(code, Some(1) | Some(126) | Some(127) | Some(128)) || r.message.is_some() && code != Some(0) {
+        if let Some(id) = sharpen(&mut ev) {
+            return cause(id, ev);
+        }
+    }
+    if reason == Some("DeadlineExceeded") {
+        return cause("deadline-exceeded", ev);
+    }
+    if signal == Some(Signal::KILL) {
+        if r.hints.liveness_failed {
+            ev.push("Liveness probe failed events".to_string());
+            return cause("liveness-probe", ev);
+        }
+        return cause("sigkill", ev);
+    }
+    if signal == Some(Signal::TERM) {
+        if r.hints.liveness_failed {
+            ev.push("Liveness probe failed events".to_string());
+            return cause("liveness-probe", ev);
+        }
+        return cause("graceful-stop", ev);
+    }
+    if code == Some(255) && r.format == Format::Containerd {
+        ev.push("reported by containerd".to_string());
+        return cause("exit-status-unknown", ev);
+    }
+    if let Some(c) = code {
+        if let Some(e) = kb.codes.get(&c) {
+            return table("exit", c.to_string(), Some(e), ev);
+        }
+    }
+    if let Some(s) = signal {
+        return match kb.signals.get(&s.0) {
+            Some(e) => table("signal", e.name.clone(), Some(&e.entry), ev),
+            None => cause("signal-other", ev),
+        };
+    }
+    if let Some(c) = code {
+        if norm.is_some_and(|n| n.wrapped) {
+            return cause("out-of-range", ev);
+        }
+        if r.class() == ExitClass::Signal {
+            return cause("signal-other", ev);
+        }
+        if (1..=124).contains(&c) {
+            return cause("app-error", ev);
+        }
+    }
+    if r.class() == ExitClass::Unknown {
+        if let Some(reason) = reason {
+            if let Some(e) = kb.reasons.get(reason) {
+                return table("reason", reason.to_string(), Some(e), ev);
+            }
+        }
+        return cause("reason-only", ev);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::State;
+
+    fn rec(code: Option<i64>, reason: Option<&str>) -> Record {
+        let mut r = Record::new(Format::Describe);
+        r.raw_exit_code = code;
+        r.reason = reason.map(str::to_string);
+        r.state = Some(State::Terminated);
+        r
+    }
+
+    fn id(r: &Record) -> String {
+        let kb = KnowledgeBase::builtin().unwrap();
+        explain(&kb, Lang::En, r).map(|c| c.id.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn rules() {
+        assert_eq!(id(&rec(Some(137), Some("OOMKilled"))), "oom-limit");
+        assert_eq!(id(&rec(Some(137), Some("Error"))), "sigkill");
+        assert_eq!(id(&rec(Some(137), None)), "sigkill");
+        let mut live = rec(Some(137), Some("Error"));
+        live.hints.liveness_failed = true;
+        assert_eq!(id(&live), "liveness-probe");
+        assert_eq!(id(&rec(Some(0), Some("OOMKilled"))), "oom-inconsistent");
+        assert_eq!(id(&rec(Some(143), Some("OOMKilled"))), "oom-inconsistent");
+        assert_eq!(id(&rec(Some(143), Some("Error"))), "graceful-stop");
+        assert_eq!(id(&rec(Some(128), Some("StartError"))), "start-error");
+        assert_eq!(id(&rec(Some(137), Some("ContainerStatusUnknown"))), "status-unknown");
+        let mut m = rec(Some(128), Some("StartError"));
+        m.message = Some("exec: \"wge\": executable file not found in $PATH: unknown".into());
+        assert_eq!(id(&m), "not-found");
+        let mut m = rec(Some(1), Some("Error"));
+        m.message = Some("exec /app: exec format error".into());
+        assert_eq!(id(&m), "exec-format");
+        let mut c = rec(Some(255), None);
+        c.format = Format::Containerd;
+        assert_eq!(id(&c), "exit-status-unknown");
+        assert_eq!(id(&rec(Some(255), Some("Error"))), "exit-255");
+        assert_eq!(id(&rec(Some(139), Some("Error"))), "exit-139");
+        assert_eq!(id(&rec(Some(131), None)), "signal-SIGQUIT");
+        assert_eq!(id(&rec(Some(3), Some("Error"))), "app-error");
+        assert_eq!(id(&rec(Some(3221225477), None)), "ntstatus-STATUS_ACCESS_VIOLATION");
+        assert_eq!(id(&rec(Some(3221225999), None)), "windows-unknown");
+        assert_eq!(id(&rec(None, Some("Completed"))), "reason-Completed");
+        assert_eq!(id(&rec(None, Some("Weird"))), "reason-only");
+        assert_eq!(id(&rec(Some(-2), None)), "out-of-range");
+        assert_eq!(id(&rec(Some(200), None)), "signal-other");
+        assert_eq!(id(&rec(Some(300), None)), "out-of-range");
+        assert_eq!(id(&rec(Some(1), Some("DeadlineExceeded"))), "deadline-exceeded");
+    }
+
+    #[test]
+    fn kernel_evidence_explains_a_later_137() {
+        let mut ctx = Context::default();
+        ctx.add(Evidence::Oom { container: None, pid: Some(28438) });
+        let mut r = rec(Some(137), None);
+        r.format = Format::Containerd;
+        r.pid = Some(28438);
+        ctx.apply(&mut r);
+        assert!(r.hints.kernel_oom);
+        assert_eq!(id(&r), "oom-limit");
+
+        let mut other = rec(Some(137), None);
+        other.pid = Some(1);
+        ctx.apply(&mut other);
+        assert_eq!(id(&other), "sigkill");
+
+        ctx.add(Evidence::Oom { container: Some("779dc275c713".into()), pid: None });
+        let mut d = rec(Some(137), None);
+        d.container_id = Some("docker://779dc275c71364ecea3abc1da36225f0de818ba5f34d9f8c0d44b005d5029242".into());
+        ctx.apply(&mut d);
+        assert!(d.hints.oom_event);
+    }
+}

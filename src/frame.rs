@@ -1,0 +1,346 @@
+//! Framing: turning one physical line into the message it carries.
+//!
+//! - CRI (containerd, CRI-O): `<RFC3339Nano> <stdout|stderr> <P|F>[:tags] <msg>`;
+//!   `P` marks a partial piece that the next `F` of the same stream completes.
+//! - docker json-file: `{"log":"<msg>\n","stream":"stderr","time":"..."}`; a piece
+//!   whose `log` lacks the trailing `\n` is partial.
+//! - journald / syslog: `Jan 28 09:05:11 host ident[pid]: <msg>` or the ISO form
+//!   `2024-01-28T09:05:11.123+00:00 host ident[pid]: <msg>`.
+//! - anything else is plain text: the line is the message.
+//!
+//! Joining partial pieces is the scanner's job ([`crate::scan`]); this module
+//! only classifies and decodes a single line, without allocating for CRI,
+//! journald and plain lines.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::{tag, take_while1, take_while_m_n};
+use nom::character::complete::char;
+use nom::combinator::opt;
+use nom::{IResult, Parser};
+
+/// How a line was framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Framing {
+    Plain,
+    Cri,
+    DockerJson,
+    Journal,
+}
+
+impl Framing {
+    pub const ALL: [Framing; 4] = [Framing::Plain, Framing::Cri, Framing::DockerJson, Framing::Journal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framing::Plain => "text",
+            Framing::Cri => "cri",
+            Framing::DockerJson => "docker-json",
+            Framing::Journal => "journal",
+        }
+    }
+}
+
+/// The output stream a CRI or docker-json line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One line, unwrapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    pub framing: Framing,
+    pub stream: Option<Stream>,
+    /// A piece that a later line of the same stream completes.
+    pub partial: bool,
+    /// The line's own timestamp, as printed.
+    pub time: Option<&'a [u8]>,
+    /// The message, without the framing and without a trailing newline.
+    pub msg: Cow<'a, [u8]>,
+}
+
+impl<'a> Frame<'a> {
+    fn plain(line: &'a [u8]) -> Frame<'a> {
+        Frame { framing: Framing::Plain, stream: None, partial: false, time: None, msg: Cow::Borrowed(line) }
+    }
+}
+
+/// Classifies and unwraps `line` (no trailing `\n`; a trailing `\r` is dropped).
+pub fn frame(line: &[u8]) -> Frame<'_> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.first() {
+        Some(b'0'..=b'9') => {
+            if let Ok((_, f)) = cri(line) {
+                return f;
+            }
+            if let Some(f) = journal(line) {
+                return f;
+            }
+        }
+        Some(b'{') if line.starts_with(b"{\"log\":") => {
+            if let Some(f) = docker_json(line) {
+                return f;
+            }
+        }
+        Some(_) => {
+            if let Some(f) = journal(line) {
+                return f;
+            }
+        }
+        None => {}
+    }
+    Frame::plain(line)
+}
+
+fn is_digit(b: u8) -> bool {
+    b.is_ascii_digit()
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`
+fn rfc3339(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    let start = i;
+    let (i, _) = (
+        take_while_m_n(4, 4, is_digit),
+        char('-'),
+        take_while_m_n(2, 2, is_digit),
+        char('-'),
+        take_while_m_n(2, 2, is_digit),
+        char('T'),
+        take_while_m_n(2, 2, is_digit),
+        char(':'),
+        take_while_m_n(2, 2, is_digit),
+        char(':'),
+        take_while_m_n(2, 2, is_digit),
+    )
+        .parse(i)?;
+    let (i, _) = opt((char('.'), take_while1(is_digit))).parse(i)?;
+    let (i, _) = nom::branch::alt((
+        tag(&b"Z"[..]),
+        nom::combinator::recognize((
+            nom::character::complete::one_of("+-"),
+            take_while_m_n(2, 2, is_digit),
+            opt(char(':')),
+            take_while_m_n(2, 2, is_digit),
+        )),
+    ))
+    .parse(i)?;
+    Ok((i, &start[..start.len() - i.len()]))
+}
+
+/// `<RFC3339Nano> <stdout|stderr> <P|F>[:more tags] <msg>`
+fn cri(line: &[u8]) -> IResult<&[u8], Frame<'_>> {
+    let (i, time) = rfc3339(line)?;
+    let (i, _) = char(' ')(i)?;
+    let (i, stream) = nom::branch::alt((tag(&b"stdout"[..]), tag(&b"stderr"[..]))).parse(i)?;
+    let (i, _) = char(' ')(i)?;
+    let (i, flag) = nom::character::complete::one_of("PF")(i)?;
+    // Further tags after ':' are allowed by the CRI format and ignored.
+    let (i, _) = opt((char(':'), nom::bytes::complete::take_till(|b| b == b' '))).parse(i)?;
+    // The message follows one space; an empty message may omit it.
+    let msg = i.strip_prefix(b" ").unwrap_or(i);
+    if !i.is_empty() && !i.starts_with(b" ") {
+        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char)));
+    }
+    let stream = if stream == b"stdout" { Stream::Stdout } else { Stream::Stderr };
+    Ok((
+        &[],
+        Frame {
+            framing: Framing::Cri,
+            stream: Some(stream),
+            partial: flag == 'P',
+            time: Some(time),
+            msg: Cow::Borrowed(msg),
+        },
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct DockerLine<'a> {
+    #[serde(borrow)]
+    log: Cow<'a, str>,
+    #[serde(default)]
+    stream: Option<&'a str>,
+    #[serde(default, borrow)]
+    time: Option<Cow<'a, str>>,
+}
+
+/// `{"log":"...","stream":"...","time":"..."}`
+fn docker_json(line: &[u8]) -> Option<Frame<'_>> {
+    let parsed: DockerLine<'_> = serde_json::from_slice(line).ok()?;
+    let stream = match parsed.stream {
+        Some("stdout") => Some(Stream::Stdout),
+        Some("stderr") => Some(Stream::Stderr),
+        _ => None,
+    };
+    // The time is plain ASCII in practice; keep a borrowed slice of the line.
+    let time = parsed.time.as_deref().and_then(|t| find_sub(line, t.as_bytes()));
+    let (msg, partial) = match parsed.log {
+        Cow::Borrowed(s) => {
+            let b = s.as_bytes();
+            match b.strip_suffix(b"\n") {
+                Some(m) => (Cow::Borrowed(m), false),
+                None => (Cow::Borrowed(b), true),
+            }
+        }
+        Cow::Owned(s) => {
+            let mut v = s.into_bytes();
+            let partial = v.last() != Some(&b'\n');
+            if !partial {
+                v.pop();
+            }
+            (Cow::Owned(v), partial)
+        }
+    };
+    let msg = match msg {
+        Cow::Borrowed(m) => Cow::Borrowed(m.strip_suffix(b"\r").unwrap_or(m)),
+        owned => owned,
+    };
+    Some(Frame { framing: Framing::DockerJson, stream, partial, time, msg })
+}
+
+fn find_sub<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
+    if needle.is_empty() {
+        return None;
+    }
+    memchr::memmem::find(hay, needle).map(|at| &hay[at..at + needle.len()])
+}
+
+/// `Mmm dd HH:MM:SS host ident[pid]: msg`, the ISO variant, and localized month
+/// names (`4月 12 16:00:43`, `mai 12 10:19:45`).
+fn journal(line: &[u8]) -> Option<Frame<'_>> {
+    let (rest, time) = syslog_time(line).ok()?;
+    let rest = rest.strip_prefix(b" ")?;
+    // host (absent in some pasted journals: `May 16 15:05:02 containerd[29581]: ...`)
+    let sp = memchr::memchr(b' ', rest)?;
+    if sp == 0 {
+        return None;
+    }
+    if rest[sp - 1] == b':' && memchr::memchr(b'[', &rest[..sp]).is_some() {
+        let msg = &rest[sp + 1..];
+        return Some(Frame {
+            framing: Framing::Journal,
+            stream: None,
+            partial: false,
+            time: Some(time),
+            msg: Cow::Borrowed(msg),
+        });
+    }
+    let after_host = &rest[sp + 1..];
+    // ident[pid]: or ident:
+    let colon = memchr::memchr(b':', after_host)?;
+    let ident = &after_host[..colon];
+    if ident.is_empty() || ident.len() > 128 || ident.contains(&b' ') {
+        return None;
+    }
+    let msg = &after_host[colon + 1..];
+    let msg = msg.strip_prefix(b" ").unwrap_or(msg);
+    Some(Frame { framing: Framing::Journal, stream: None, partial: false, time: Some(time), msg: Cow::Borrowed(msg) })
+}
+
+fn syslog_time(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    if let Ok(r) = rfc3339(i) {
+        return Ok(r);
+    }
+    let start = i;
+    // A month token of 1..=12 bytes without spaces (any language), day, time.
+    let (i, _) = take_while_m_n(1, 12, |b: u8| b != b' ' && b != b'\t')(i)?;
+    let (i, _) = take_while1(|b| b == b' ')(i)?;
+    let (i, _) = take_while_m_n(1, 2, is_digit)(i)?;
+    let (i, _) = char(' ')(i)?;
+    let (i, _) = (
+        take_while_m_n(2, 2, is_digit),
+        char(':'),
+        take_while_m_n(2, 2, is_digit),
+        char(':'),
+        take_while_m_n(2, 2, is_digit),
+    )
+        .parse(i)?;
+    let (i, _) = opt((char('.'), take_while1(is_digit))).parse(i)?;
+    Ok((i, &start[..start.len() - i.len()]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(line: &str) -> (Framing, Option<Stream>, bool, Option<String>, String) {
+        let fr = frame(line.as_bytes());
+        (
+            fr.framing,
+            fr.stream,
+            fr.partial,
+            fr.time.map(|t| String::from_utf8_lossy(t).into_owned()),
+            String::from_utf8_lossy(&fr.msg).into_owned(),
+        )
+    }
+
+    #[test]
+    fn cri_lines() {
+        let valid = [
+            ("2024-01-28T09:05:11.123456789Z stderr F msg here", Stream::Stderr, false, "msg here"),
+            (
+                "2026-11-25T06:32:09.458443737Z stdout P no trailing newline",
+                Stream::Stdout,
+                true,
+                "no trailing newline",
+            ),
+            ("2026-11-25T06:37:55.610185Z stdout F about to exit 3", Stream::Stdout, false, "about to exit 3"),
+            ("2020-01-26T03:17:29.346494690+00:00 stderr F x", Stream::Stderr, false, "x"),
+            ("2024-01-28T09:05:11Z stdout F ", Stream::Stdout, false, ""),
+            ("2024-01-28T09:05:11Z stdout F", Stream::Stdout, false, ""),
+            ("2024-01-28T09:05:11Z stdout F:x  two spaces", Stream::Stdout, false, " two spaces"),
+            ("2024-01-28T09:05:11Z stdout F msg\r", Stream::Stdout, false, "msg"),
+        ];
+        for (line, stream, partial, msg) in valid {
+            let (fr, st, p, _, m) = f(line);
+            assert_eq!((fr, st, p, m.as_str()), (Framing::Cri, Some(stream), partial, msg), "{line}");
+        }
+        let invalid = [
+            "2024-01-28T09:05:11Z stdin F msg",
+            "2024-01-28T09:05:11Z stdout X msg",
+            "2024-01-28T09:05:11Z stdout Fmsg",
+            "2024-01-28 09:05:11Z stdout F msg",
+            "2024-01-28T09:05:11 stdout F msg",
+        ];
+        for line in invalid {
+            assert_ne!(f(line).0, Framing::Cri, "{line}");
+        }
+    }
+
+    #[test]
+    fn docker_json_lines() {
+        let (fr, st, p, t, m) =
+            f(r#"{"log":"hello \u003cworld\u003e\n","stream":"stdout","time":"2026-11-25T06:34:14.103847739Z"}"#);
+        assert_eq!((fr, st, p, m.as_str()), (Framing::DockerJson, Some(Stream::Stdout), false, "hello <world>"));
+        assert_eq!(t.as_deref(), Some("2026-11-25T06:34:14.103847739Z"));
+        let (_, _, p, _, m) = f(r#"{"log":"piece","stream":"stderr","time":"2026-11-25T06:34:14Z"}"#);
+        assert!(p);
+        assert_eq!(m, "piece");
+        // Broken JSON stays plain text.
+        assert_eq!(f(r#"{"log":"unterminated"#).0, Framing::Plain);
+    }
+
+    #[test]
+    fn journal_lines() {
+        let cases = [
+            ("Jan 28 09:05:11 node-3 kubelet[2231]: I0128 x", "Jan 28 09:05:11", "I0128 x"),
+            ("May  8 14:05:27 doris-03 kernel: Killed process 1", "May  8 14:05:27", "Killed process 1"),
+            ("4月 12 16:00:43 localhost.localdomain systemd[1]: x", "4月 12 16:00:43", "x"),
+            ("mai 12 10:19:45 worker04-k8s containerd[147380]: y", "mai 12 10:19:45", "y"),
+            (
+                "2026-03-08T09:35:15.691925+00:00 vsa systemd[1]: named.service: z",
+                "2026-03-08T09:35:15.691925+00:00",
+                "named.service: z",
+            ),
+        ];
+        for (line, time, msg) in cases {
+            let (fr, _, _, t, m) = f(line);
+            assert_eq!((fr, t.as_deref(), m.as_str()), (Framing::Journal, Some(time), msg), "{line}");
+        }
+        for plain in ["Containers:", "    State:          Terminated", "hello world: x", ""] {
+            assert_eq!(f(plain).0, Framing::Plain, "{plain}");
+        }
+    }
+}

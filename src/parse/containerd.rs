@@ -1,0 +1,165 @@
+//! containerd task-exit events, in the three shapes containerd prints them:
+//!
+//! ```text
+//! TaskExit event container_id:"<id>" id:"<id>" pid:12930 exit_status:137 exited_at:{seconds:1699250901 nanos:264293162}
+//! &TaskExit{ContainerID:<id>,ID:<id>,Pid:21976,ExitStatus:255,ExitedAt:2019-05-16 22:04:19.073921379 +0000 UTC,}
+//! /tasks/exit {"container_id":"oom","id":"oom","pid":22663,"exit_status":137,"exited_at":"2026-11-25T..."}
+//! ```
+//!
+//! Protobuf omits zero values, so an exit with status 0 prints no
+//! `exit_status` at all: such a line gives no record (the code is never
+//! guessed). An event whose `id` differs from its `container_id` is an exec
+//! process, not the container; `TaskDelete` repeats an exit already reported.
+//! `TaskOOM` / `/tasks/oom` lines are evidence for the next exit of that container.
+
+use crate::parse::util::{self, lead_int, unquote, when};
+use crate::parse::Evidence;
+use crate::record::{Format, Record, State};
+
+/// The value after `key` (`key:value`, `key:"value"`, `"key":value`), up to a
+/// delimiter; escaped quotes from a surrounding `msg="..."` are removed.
+fn field<'a>(msg: &'a [u8], keys: &[&[u8]]) -> Option<&'a [u8]> {
+    for key in keys {
+        let mut from = 0;
+        while let Some(at) = util::find(&msg[from..], key) {
+            let start = from + at;
+            from = start + key.len();
+            let before = if start == 0 { b' ' } else { msg[start - 1] };
+            if before.is_ascii_alphanumeric() || before == b'_' {
+                continue;
+            }
+            let mut rest = &msg[start + key.len()..];
+            for q in [&b"\\\""[..], b"\""] {
+                rest = rest.strip_prefix(q).unwrap_or(rest);
+            }
+            let Some(rest) = rest.strip_prefix(b":") else { continue };
+            let rest = util::trim_start(rest);
+            let n = if let Some(q) = rest.strip_prefix(b"\\\"") {
+                return util::find(q, b"\\\"").map(|e| &q[..e]);
+            } else if let Some(q) = rest.strip_prefix(b"\"") {
+                return memchr::memchr(b'"', q).map(|e| &q[..e]);
+            } else {
+                rest.iter().take_while(|&&b| !matches!(b, b' ' | b',' | b'}' | b'"' | b'\\')).count()
+            };
+            return Some(&rest[..n]);
+        }
+    }
+    None
+}
+
+pub fn parse(msg: &[u8]) -> Option<Record> {
+    if util::contains(msg, b"TaskDelete") || util::contains(msg, b"/tasks/delete") {
+        return None;
+    }
+    let code = lead_int(field(msg, &[b"exit_status", b"ExitStatus"])?)?;
+    let cid = field(msg, &[b"container_id", b"ContainerID"]).map(unquote).and_then(util::nonempty);
+    let id = field(msg, &[b"id", b"ID"]).map(unquote).and_then(util::nonempty);
+    if let (Some(c), Some(i)) = (&cid, &id) {
+        if c != i {
+            return None; // an exec process inside the container
+        }
+    }
+    let mut r = Record::new(Format::Containerd);
+    r.raw_exit_code = Some(code);
+    r.state = Some(State::Terminated);
+    r.container = cid.clone().or(id);
+    r.container_id = cid;
+    r.pid = field(msg, &[b"pid", b"Pid"]).and_then(lead_int).and_then(|p| u64::try_from(p).ok());
+    r.finished_at = exited_at(msg);
+    Some(r)
+}
+
+fn exited_at(msg: &[u8]) -> Option<String> {
+    // {seconds:S nanos:N}
+    if let Some(at) = util::find(msg, b"exited_at:{") {
+        let rest = &msg[at..];
+        let secs = field(rest, &[b"seconds"]).and_then(lead_int)?;
+        let nanos = field(rest, &[b"nanos"]).and_then(lead_int).unwrap_or(0);
+        return when::unix(secs, nanos);
+    }
+    if let Some(at) = util::find(msg, b"ExitedAt:") {
+        let rest = &msg[at + b"ExitedAt:".len()..];
+        let end = util::find(rest, b" UTC").map_or(rest.len(), |e| e + 4);
+        return when::go(&String::from_utf8_lossy(&rest[..end]));
+    }
+    let v = field(msg, &[b"exited_at"])?;
+    when::rfc3339(&String::from_utf8_lossy(v))
+}
+
+/// `TaskOOM` / `/tasks/oom`: the container hit its memory limit.
+pub fn oom_evidence(msg: &[u8]) -> Option<Evidence> {
+    if !(util::contains(msg, b"TaskOOM") || util::contains(msg, b"/tasks/oom")) {
+        return None;
+    }
+    let id = field(msg, &[b"container_id", b"ContainerID"]).map(unquote).and_then(util::nonempty)?;
+    Some(Evidence::Oom { container: Some(id), pid: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let ok = [
+            (
+                r#"level=info msg="TaskExit event container_id:\"a828\" id:\"a828\" pid:12930 exit_status:137 exited_at:{seconds:1699250901 nanos:264293162}""#,
+                137,
+                "a828",
+                Some("2023-11-06T06:08:21.264293162Z"),
+            ),
+            (
+                r#"msg="Failed to handle backOff event container_id:\"a828\" id:\"a828\" pid:12930 exit_status:137 exited_at:{seconds:1699250901 nanos:264293162} for a828""#,
+                137,
+                "a828",
+                Some("2023-11-06T06:08:21.264293162Z"),
+            ),
+            (
+                r#"msg="Failed to handle event &TaskExit{ContainerID:5e1c,ID:5e1c,Pid:21976,ExitStatus:255,ExitedAt:2019-05-16 22:04:19.073921379 +0000 UTC,} for 5e1c""#,
+                255,
+                "5e1c",
+                Some("2019-05-16T22:04:19.073921379Z"),
+            ),
+            (
+                r#"2026-11-25 06:37:44.694814568 +0000 UTC default /tasks/exit {"container_id":"exit3","id":"exit3","pid":8864,"exit_status":3,"exited_at":"2026-11-25T06:37:44.694800472Z"}"#,
+                3,
+                "exit3",
+                Some("2026-11-25T06:37:44.694800472Z"),
+            ),
+            (
+                r#"msg="received exit event &TaskExit{ContainerID:c1,ID:c1,Pid:9825,ExitStatus:137,ExitedAt:2026-11-25 06:37:55.954 +0000 UTC,XXX_unrecognized:[],}""#,
+                137,
+                "c1",
+                Some("2026-11-25T06:37:55.954Z"),
+            ),
+        ];
+        for (line, code, c, fin) in ok {
+            let r = parse(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(
+                (r.raw_exit_code, r.container.as_deref(), r.finished_at.as_deref()),
+                (Some(code), Some(c), fin),
+                "{line}"
+            );
+        }
+        let no = [
+            // exit status 0 is omitted by protobuf: never guess it.
+            r#"msg="TaskExit event in podsandbox handler container_id:\"bf59\" id:\"fe1c\" pid:162385 exited_at:{seconds:1747005585 nanos:318933335}""#,
+            // an exec process
+            r#"msg="TaskExit event container_id:\"c1\" id:\"exec-9\" pid:1 exit_status:1 exited_at:{seconds:1 nanos:0}""#,
+            r#"/tasks/delete {"container_id":"exit3","pid":8864,"exit_status":3,"exited_at":"2026-11-25T06:37:44.694800472Z"}"#,
+            r#"level=warn msg="hook failed" hook=pre-stop exit_status=1 code=ETIMEDOUT"#,
+            r#"OCI runtime exec failed: exec failed: unable to start container process: error executing setns process: exit status 1: unknown"#,
+        ];
+        for line in no {
+            assert!(parse(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn oom_events() {
+        let e = oom_evidence(br#"level=info msg="TaskOOM event &TaskOOM{ContainerID:abc,XXX_unrecognized:[],}""#);
+        assert_eq!(e, Some(Evidence::Oom { container: Some("abc".into()), pid: None }));
+        let e = oom_evidence(br#"default /tasks/oom {"container_id":"oom"}"#);
+        assert_eq!(e, Some(Evidence::Oom { container: Some("oom".into()), pid: None }));
+    }
+}

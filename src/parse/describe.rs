@@ -1,0 +1,767 @@
+//! `kubectl describe pod` (and `oc describe`) text, following kubectl's
+//! describe printer (`k8s.io/kubectl/pkg/describe`, `describeContainerState`):
+//!
+//! ```text
+//! Name:             <pod>                       level 0
+//! Namespace:        <ns>
+//! Reason:           Evicted                     pod-level reason
+//! Init Containers: | Containers: | Ephemeral Containers:
+//!   <container>:                                level 1: container header
+//!     Container ID:   containerd://...          level 2: container fields
+//!     State:          Terminated                level 2: State / Last State
+//!       Reason:       OOMKilled                 level 3: Reason, Message, Exit Code,
+//!       Message:      text (may span lines)              Signal (only when non-zero),
+//!       Exit Code:    137                                Started, Finished
+//!       Signal:       9
+//!       Started:      Mon, 02 Jan 2006 15:04:05 -0700
+//!       Finished:     Mon, 02 Jan 2006 15:04:05 -0700
+//!     Restart Count:  4
+//! Events:  ... Liveness probe failed ...
+//! ```
+//!
+//! kubectl prints each level two spaces deeper and aligns values with a
+//! tabwriter, so any run of blanks may follow `Key:`. The parser is a line
+//! state machine that relies on *keys* first and indentation second, so text
+//! pasted with damaged spacing (everything flattened, markdown indents) still
+//! yields what can be read; [`expand_collapsed`] turns a describe block
+//! collapsed onto one line back into lines.
+//!
+//! One record per `Exit Code:` inside a `Terminated` State / Last State block.
+//! Records are held until the pod ends, so that `Restart Count` (printed after
+//! the state blocks) and pod-level evidence (Events, `Reason: Evicted`) reach them.
+
+use crate::code::Signal;
+use crate::parse::util::{self, is_dns_name, nonempty, text, trim, when, whole_int};
+use crate::record::{Format, Record, State};
+
+/// What the scanner should do after a line was fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The line belonged to the pod; keep feeding.
+    Continue,
+    /// The pod ended *before* this line; the scanner handles the line afresh.
+    EndBefore,
+}
+
+/// One line seen through the describe grammar.
+#[derive(Debug, Clone, Copy)]
+pub struct DLine<'a> {
+    pub indent: usize,
+    /// `Key` of a `Key: value` line.
+    pub key: Option<&'a [u8]>,
+    pub value: &'a [u8],
+    /// The line without indentation.
+    pub body: &'a [u8],
+}
+
+/// Splits a describe line into indentation, key and value.
+pub fn split_line(line: &[u8]) -> DLine<'_> {
+    let mut indent = 0;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b' ' => indent += 1,
+            b'\t' => indent += 8,
+            _ => break,
+        }
+        i += 1;
+    }
+    let mut body = util::trim_end(&line[i..]);
+    // Markdown list or quote markers in pasted text: "- Name: x", "> Exit Code: 1".
+    if let Some(rest) =
+        body.strip_prefix(b"- ").or_else(|| body.strip_prefix(b"* ")).or_else(|| body.strip_prefix(b"> "))
+    {
+        indent += 2;
+        body = util::trim_start(rest);
+    }
+    let (key, value) = key_value(body);
+    DLine { indent, key, value, body }
+}
+
+fn key_value(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let Some(first) = body.first() else { return (None, body) };
+    if !first.is_ascii_alphabetic() {
+        return (None, body);
+    }
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b':' => {
+                let after = body.get(i + 1).copied();
+                if !matches!(after, None | Some(b' ') | Some(b'\t')) || body[i - 1] == b' ' {
+                    return (None, body);
+                }
+                return (Some(&body[..i]), trim(&body[i + 1..]));
+            }
+            b' ' if body[i - 1] == b' ' => return (None, body),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b' ' | b'-' | b'_' | b'.' | b'/' | b'(' | b')' => {}
+            _ => return (None, body),
+        }
+    }
+    (None, body)
+}
+
+const STATE_KEYS: [&[u8]; 6] = [b"Reason", b"Message", b"Exit Code", b"Signal", b"Started", b"Finished"];
+
+fn is_state_key(k: &[u8]) -> bool {
+    STATE_KEYS.contains(&k)
+}
+
+fn is_state_line_key(k: &[u8]) -> Option<State> {
+    match k {
+        b"State" => Some(State::Terminated),
+        b"Last State" | b"Last Termination State" => Some(State::LastTerminated),
+        _ => None,
+    }
+}
+
+fn section_of(k: &[u8]) -> Option<Section> {
+    match k {
+        b"Containers" => Some(Section::App),
+        b"Init Containers" => Some(Section::Init),
+        b"Ephemeral Containers" => Some(Section::Ephemeral),
+        _ => None,
+    }
+}
+
+/// True for lines that can belong to describe output (used when looking back
+/// from an `Exit Code:` line for where the pod starts).
+pub fn is_describe_like(line: &[u8]) -> bool {
+    let d = split_line(line);
+    if d.body.is_empty() {
+        return false;
+    }
+    d.indent > 0 || d.key.is_some() || is_header_token(d.body)
+}
+
+/// True when `line` is a `Name:` line (a pod starts there).
+pub fn is_pod_start(line: &[u8]) -> bool {
+    split_line(line).key == Some(b"Name")
+}
+
+fn is_header_token(body: &[u8]) -> bool {
+    let name = body.strip_suffix(b":").unwrap_or(body);
+    is_dns_name(name)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    None,
+    Init,
+    App,
+    Ephemeral,
+    /// Conditions, Volumes, Events, ...: no containers here.
+    Other,
+}
+
+#[derive(Debug, Default)]
+struct Container {
+    name: Option<String>,
+    /// Indentation of the header line (`None` for an implicit container).
+    header_indent: Option<usize>,
+    /// Indentation of the first field line under the header.
+    field_indent: Option<usize>,
+    id: Option<String>,
+    restart_count: Option<u64>,
+    /// Index into `Describe::records` of this container's first record.
+    first_record: usize,
+}
+
+#[derive(Debug)]
+struct StateBlock {
+    state: State,
+    terminated: bool,
+    indent: usize,
+    reason: Option<String>,
+    message: Option<String>,
+    /// `Message:` may continue on the following lines until the next state key.
+    message_open: bool,
+    exit_code: Option<i64>,
+    exit_line: u64,
+    signal: Option<Signal>,
+    started: Option<String>,
+    finished: Option<String>,
+}
+
+/// A parse problem worth telling the user about (the record is dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub what: String,
+}
+
+/// The state machine for one pod's describe text.
+#[derive(Debug)]
+pub struct Describe {
+    base_indent: Option<usize>,
+    pod_name: Option<String>,
+    namespace: Option<String>,
+    pod_reason: Option<String>,
+    section: Section,
+    section_indent: Option<usize>,
+    container: Option<Container>,
+    block: Option<StateBlock>,
+    records: Vec<Record>,
+    in_events: bool,
+    liveness_failed: bool,
+    /// Lines fed since the last line we recognized as describe.
+    unknown_run: usize,
+    saw_any: bool,
+    pub problems: Vec<Problem>,
+}
+
+impl Default for Describe {
+    fn default() -> Self {
+        Describe::new()
+    }
+}
+
+/// After this many lines in a row that mean nothing to describe, the pod is over.
+const MAX_UNKNOWN_RUN: usize = 64;
+/// A `Message:` longer than this is cut (the rest is still consumed).
+const MAX_MESSAGE: usize = 4096;
+
+impl Describe {
+    pub fn new() -> Describe {
+        Describe {
+            base_indent: None,
+            pod_name: None,
+            namespace: None,
+            pod_reason: None,
+            section: Section::None,
+            section_indent: None,
+            container: None,
+            block: None,
+            records: Vec::new(),
+            in_events: false,
+            liveness_failed: false,
+            unknown_run: 0,
+            saw_any: false,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Feeds one line (framing already removed, no newline).
+    pub fn feed(&mut self, line: &[u8], line_no: u64) -> Step {
+        // A multi-line Message swallows everything up to the next state key.
+        if self.block.as_ref().is_some_and(|b| b.message_open) {
+            let d = split_line(line);
+            let closes = d.key.is_some_and(|k| is_state_key(k) && k != b"Message" || is_state_line_key(k).is_some());
+            if !closes {
+                if let Some(b) = self.block.as_mut() {
+                    let m = b.message.get_or_insert_with(String::new);
+                    if m.len() < MAX_MESSAGE {
+                        m.push('\n');
+                        m.push_str(&text(util::trim_end(line)));
+                    }
+                }
+                return Step::Continue;
+            }
+            if let Some(b) = self.block.as_mut() {
+                b.message_open = false;
+                if let Some(m) = b.message.as_mut() {
+                    let t = m.trim_end().len();
+                    m.truncate(t);
+                }
+            }
+        }
+
+        let d = split_line(line);
+        if d.body.is_empty() {
+            // kubectl prints multi-line Args/Command verbatim, blank lines and
+            // all; pods are told apart by their `Name:` line instead.
+            return Step::Continue;
+        }
+        if let Some(base) = self.base_indent {
+            if d.indent < base {
+                return Step::EndBefore;
+            }
+        }
+        let first = !self.saw_any;
+        self.saw_any = true;
+        if first {
+            self.base_indent = Some(d.indent);
+        }
+        let base = self.base_indent.unwrap_or(0);
+
+        let Some(key) = d.key else {
+            return self.non_key_line(&d, line, first);
+        };
+        self.unknown_run = 0;
+
+        // Events rows (`Liveness probe failed: ...` parses like a key) until a
+        // pod-level key.
+        if self.in_events && d.indent > base {
+            self.note_event(line);
+            return Step::Continue;
+        }
+
+        // Container header: `name:` with no value (names are lowercase DNS
+        // labels, so they never collide with describe's capitalized keys).
+        if d.value.is_empty() && is_dns_name(key) && self.may_be_header(d.indent) {
+            self.start_container(key, d.indent);
+            return Step::Continue;
+        }
+
+        // Fields of an open State block (at or right of the State line).
+        if self.block.as_ref().is_some_and(|b| is_state_key(key) && d.indent >= b.indent) {
+            self.state_field(key, d.value, line_no);
+            return Step::Continue;
+        }
+
+        // A new State / Last State block.
+        if let Some(state) = is_state_line_key(key) {
+            if self.section != Section::Other {
+                self.close_block();
+                let indent = d.indent;
+                let c = self.container_mut();
+                if c.field_indent.is_none() {
+                    c.field_indent = Some(indent);
+                }
+                self.block = Some(StateBlock {
+                    state,
+                    terminated: first_token(d.value) == b"Terminated",
+                    indent,
+                    reason: None,
+                    message: None,
+                    message_open: false,
+                    exit_code: None,
+                    exit_line: 0,
+                    signal: None,
+                    started: None,
+                    finished: None,
+                });
+            }
+            return Step::Continue;
+        }
+
+        // Container-level fields.
+        let indent = d.indent;
+        if let Some(c) = self.container.as_mut() {
+            if c.field_indent.is_none() && c.header_indent.is_some_and(|h| indent > h) {
+                c.field_indent = Some(indent);
+            }
+            if c.field_indent == Some(indent) {
+                self.close_block();
+                let c = self.container_mut();
+                match key {
+                    b"Container ID" => c.id = nonempty(d.value),
+                    b"Restart Count" => c.restart_count = whole_int(d.value).and_then(|v| u64::try_from(v).ok()),
+                    _ => {}
+                }
+                return Step::Continue;
+            }
+        }
+
+        // Pod-level keys: at the pod's own indentation, or left of the section header.
+        let pod_level = d.indent <= base || self.section_indent.is_some_and(|si| d.indent <= si);
+        if pod_level && is_capitalized(key) {
+            if key == b"Name" && d.indent <= base {
+                if !first && self.has_content() {
+                    return Step::EndBefore;
+                }
+                self.pod_name = nonempty(d.value);
+                return Step::Continue;
+            }
+            if let Some(sec) = section_of(key) {
+                self.enter_section(sec, d.indent);
+                // Collapsed `Containers: kubedns:` keeps the header in the value.
+                if is_header_token(d.value) && d.value.ends_with(b":") {
+                    self.start_container(&d.value[..d.value.len() - 1], d.indent + 2);
+                }
+                return Step::Continue;
+            }
+            self.close_container();
+            self.section = Section::Other;
+            self.in_events = key == b"Events";
+            if d.indent <= base {
+                match key {
+                    b"Namespace" => self.namespace = nonempty(d.value),
+                    b"Reason" => self.pod_reason = nonempty(first_token(d.value)),
+                    _ => {}
+                }
+            }
+            return Step::Continue;
+        }
+
+        // Anything else (Limits/Environment children, ...) ends an open block.
+        if self.block.as_ref().is_some_and(|b| d.indent <= b.indent) {
+            self.close_block();
+        }
+        Step::Continue
+    }
+
+    fn note_event(&mut self, line: &[u8]) {
+        if util::contains(line, b"Liveness probe failed")
+            || util::contains(line, b"failed liveness probe")
+            || util::contains(line, b"Startup probe failed")
+            || util::contains(line, b"failed startup probe")
+        {
+            self.liveness_failed = true;
+        }
+    }
+
+    fn non_key_line(&mut self, d: &DLine<'_>, line: &[u8], first: bool) -> Step {
+        let base = self.base_indent.unwrap_or(0);
+        // A lone container name (`wk64c` from a grep'ed paste) heads a container.
+        if is_header_token(d.body) && (first || self.may_be_header(d.indent)) && self.section != Section::Other {
+            let name = d.body.strip_suffix(b":").unwrap_or(d.body);
+            self.start_container(name, d.indent);
+            self.unknown_run = 0;
+            return Step::Continue;
+        }
+        if d.indent <= base && !first {
+            // Plain text at the pod's own level: not describe any more.
+            return Step::EndBefore;
+        }
+        if self.in_events {
+            self.unknown_run = 0;
+            self.note_event(line);
+            return Step::Continue;
+        }
+        self.unknown_run += 1;
+        if self.unknown_run > MAX_UNKNOWN_RUN {
+            return Step::EndBefore;
+        }
+        Step::Continue
+    }
+
+    fn may_be_header(&self, indent: usize) -> bool {
+        if !matches!(self.section, Section::Init | Section::App | Section::Ephemeral | Section::None) {
+            return false;
+        }
+        if self.section == Section::None && self.container.is_some() {
+            return false;
+        }
+        match &self.container {
+            None => self.section_indent.is_none_or(|si| indent >= si),
+            Some(c) => c.header_indent.is_some_and(|h| indent <= h) || c.field_indent.is_some_and(|f| indent < f),
+        }
+    }
+
+    fn has_content(&self) -> bool {
+        self.pod_name.is_some() || self.container.is_some() || !self.records.is_empty()
+    }
+
+    fn enter_section(&mut self, sec: Section, indent: usize) {
+        self.close_container();
+        self.section = sec;
+        self.section_indent = Some(indent);
+        self.in_events = false;
+    }
+
+    fn start_container(&mut self, name: &[u8], indent: usize) {
+        self.close_container();
+        self.container = Some(Container {
+            name: Some(text(name)),
+            header_indent: Some(indent),
+            first_record: self.records.len(),
+            ..Container::default()
+        });
+    }
+
+    fn container_mut(&mut self) -> &mut Container {
+        let first = self.records.len();
+        self.container.get_or_insert_with(|| Container { first_record: first, ..Container::default() })
+    }
+
+    fn state_field(&mut self, key: &[u8], value: &[u8], line_no: u64) {
+        let Some(b) = self.block.as_mut() else { return };
+        match key {
+            b"Reason" => b.reason = nonempty(first_token(value)),
+            b"Message" => {
+                b.message = nonempty(value);
+                b.message_open = true;
+            }
+            b"Exit Code" => {
+                b.exit_line = line_no;
+                match whole_int(value) {
+                    Some(v) => b.exit_code = Some(v),
+                    None if b.terminated => self.problems.push(Problem {
+                        line: line_no,
+                        what: format!("Exit Code is not an integer: {:?}", text(value)),
+                    }),
+                    None => {}
+                }
+            }
+            b"Signal" => b.signal = whole_int(value).and_then(Signal::new),
+            b"Started" => b.started = when::rfc1123(&text(value)),
+            b"Finished" => b.finished = when::rfc1123(&text(value)),
+            _ => {}
+        }
+    }
+
+    fn close_block(&mut self) {
+        let Some(b) = self.block.take() else { return };
+        if !b.terminated {
+            return;
+        }
+        let Some(code) = b.exit_code else { return };
+        let init = match self.section {
+            Section::Init => Some(true),
+            Section::App | Section::Ephemeral => Some(false),
+            _ => None,
+        };
+        let c = self.container.as_ref();
+        let mut r = Record::new(Format::Describe);
+        r.line = b.exit_line;
+        r.container = c.and_then(|c| c.name.clone());
+        r.container_id = c.and_then(|c| c.id.clone());
+        r.init = init;
+        r.state = Some(b.state);
+        r.raw_exit_code = Some(code);
+        r.stated_signal = b.signal;
+        r.reason = b.reason;
+        r.message = b.message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+        r.started_at = b.started;
+        r.finished_at = b.finished;
+        self.records.push(r);
+    }
+
+    fn close_container(&mut self) {
+        self.close_block();
+        if let Some(c) = self.container.take() {
+            for r in &mut self.records[c.first_record..] {
+                if r.restart_count.is_none() {
+                    r.restart_count = c.restart_count;
+                }
+                if r.container_id.is_none() {
+                    r.container_id = c.id.clone();
+                }
+            }
+        }
+    }
+
+    /// Ends the pod: returns its records in order of appearance.
+    pub fn finish(&mut self) -> Vec<Record> {
+        self.close_container();
+        let evicted = self.pod_reason.as_deref() == Some("Evicted");
+        let mut out = std::mem::take(&mut self.records);
+        for r in &mut out {
+            r.pod = self.pod_name.clone();
+            r.namespace = self.namespace.clone();
+            r.hints.liveness_failed |= self.liveness_failed;
+            r.hints.evicted |= evicted;
+        }
+        out
+    }
+}
+
+fn first_token(v: &[u8]) -> &[u8] {
+    let v = trim(v);
+    let n = v.iter().take_while(|&&b| !util::is_blank(b)).count();
+    &v[..n]
+}
+
+fn is_capitalized(k: &[u8]) -> bool {
+    k.first().is_some_and(|b| b.is_ascii_uppercase())
+}
+
+/// Keys that, found inside one collapsed line, start a new virtual line, with
+/// the indentation level kubectl would have printed them at.
+const COLLAPSED_KEYS: &[(&[u8], usize)] = &[
+    (b"Name:", 0),
+    (b"Namespace:", 0),
+    (b"Init Containers:", 0),
+    (b"Ephemeral Containers:", 0),
+    (b"Containers:", 0),
+    (b"Conditions:", 0),
+    (b"Volumes:", 0),
+    (b"Events:", 0),
+    (b"Container ID:", 4),
+    (b"Image ID:", 4),
+    (b"Image:", 4),
+    (b"Ports:", 4),
+    (b"Port:", 4),
+    (b"Host Ports:", 4),
+    (b"Host Port:", 4),
+    (b"Command:", 4),
+    (b"Args:", 4),
+    (b"Last Termination State:", 4),
+    (b"Last State:", 4),
+    (b"State:", 4),
+    (b"Ready:", 4),
+    (b"Restart Count:", 4),
+    (b"Reason:", 6),
+    (b"Message:", 6),
+    (b"Exit Code:", 6),
+    (b"Signal:", 6),
+    (b"Started:", 6),
+    (b"Finished:", 6),
+];
+
+/// True when one line holds a whole describe block (`... State: Terminated
+/// Reason: Error Exit Code: 255 ...`), as pasted into an issue with its
+/// newlines lost.
+pub fn is_collapsed(line: &[u8]) -> bool {
+    let Some(at) = util::find(line, b"Exit Code:") else { return false };
+    util::contains(&line[..at], b"State:")
+}
+
+/// Re-expands a collapsed describe line into the lines kubectl printed.
+pub fn expand_collapsed(line: &[u8]) -> Vec<Vec<u8>> {
+    // Find every key occurrence that starts a token.
+    let mut cuts: Vec<(usize, usize, usize)> = Vec::new(); // (start, key_len, indent)
+    let mut i = 0;
+    while i < line.len() {
+        if i == 0 || util::is_blank(line[i - 1]) {
+            if let Some(&(k, indent)) = COLLAPSED_KEYS.iter().find(|(k, _)| line[i..].starts_with(k)) {
+                // "Last State:" must not also be cut at its inner "State:".
+                cuts.push((i, k.len(), indent));
+                i += k.len();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    for (n, &(start, klen, indent)) in cuts.iter().enumerate() {
+        let end = cuts.get(n + 1).map_or(line.len(), |c| c.0);
+        let key = &line[start..start + klen];
+        let value = trim(&line[start + klen..end]);
+        let mut l = vec![b' '; indent];
+        l.extend_from_slice(key);
+        if key == b"Containers:" || key == b"Init Containers:" || key == b"Ephemeral Containers:" {
+            // `Containers: kubedns: Container ID: ...` — the header hides in the value.
+            out.push(l);
+            let name = value.strip_suffix(b":").unwrap_or(value);
+            if is_dns_name(name) {
+                let mut h = vec![b' '; 2];
+                h.extend_from_slice(name);
+                h.push(b':');
+                out.push(h);
+            }
+            continue;
+        }
+        l.push(b' ');
+        l.extend_from_slice(value);
+        out.push(l);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Vec<Record> {
+        let mut d = Describe::new();
+        let mut out = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if d.feed(line.as_bytes(), n as u64 + 1) == Step::EndBefore {
+                out.extend(d.finish());
+                d = Describe::new();
+                d.feed(line.as_bytes(), n as u64 + 1);
+            }
+        }
+        out.extend(d.finish());
+        out
+    }
+
+    fn brief(r: &Record) -> (Option<&str>, Option<i64>, Option<&str>, Option<State>) {
+        (r.container.as_deref(), r.raw_exit_code, r.reason.as_deref(), r.state)
+    }
+
+    #[test]
+    fn split_lines() {
+        let d = split_line(b"      Exit Code:    137");
+        assert_eq!((d.indent, d.key, d.value), (6, Some(&b"Exit Code"[..]), &b"137"[..]));
+        let d = split_line(b"    State:\t\tTerminated");
+        assert_eq!((d.indent, d.key, d.value), (4, Some(&b"State"[..]), &b"Terminated"[..]));
+        let d = split_line(b"  Normal  Pulled  http://x:8080/y");
+        assert_eq!(d.key, None);
+        let d = split_line(b"    Image:          busybox:1.35");
+        assert_eq!(d.value, b"busybox:1.35");
+        let d = split_line(b"  main:");
+        assert_eq!((d.key, d.value), (Some(&b"main"[..]), &b""[..]));
+        let d = split_line(b"- Exit Code: 1");
+        assert_eq!((d.indent, d.key), (2, Some(&b"Exit Code"[..])));
+        assert_eq!(split_line(b"https://x").key, None);
+    }
+
+    #[test]
+    fn full_pod_with_restart_count_and_events() {
+        let text = "Name:             web-1\nNamespace:        shop\nReason:           Evicted\nContainers:\n  main:\n    Container ID:  containerd://abc\n    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n      Started:      Tue, 12 Aug 2025 06:42:07 +0200\n      Finished:     Tue, 12 Aug 2025 06:42:08 +0200\n    Ready:          False\n    Restart Count:  16\nEvents:\n  Warning  Unhealthy  1m  kubelet  Liveness probe failed: HTTP probe failed\n";
+        let recs = run(text);
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(brief(r), (Some("main"), Some(137), Some("OOMKilled"), Some(State::LastTerminated)));
+        assert_eq!(r.pod.as_deref(), Some("web-1"));
+        assert_eq!(r.namespace.as_deref(), Some("shop"));
+        assert_eq!(r.restart_count, Some(16));
+        assert_eq!(r.container_id.as_deref(), Some("containerd://abc"));
+        assert_eq!(r.finished_at.as_deref(), Some("2025-08-12T04:42:08Z"));
+        assert_eq!(r.line, 11);
+        assert_eq!(r.init, Some(false));
+        assert!(r.hints.liveness_failed && r.hints.evicted);
+    }
+
+    #[test]
+    fn init_containers_signal_and_multiline_message() {
+        let text = "Init Containers:\n  setup:\n    State:      Terminated\n      Reason:   Error\n      Message:  first line\nsecond line\n  third\n      Exit Code:  139\n      Signal:     11\n    Restart Count:  2\nContainers:\n  app:\n    State:  Terminated\n      Reason:  Completed\n      Exit Code:  0\n";
+        let recs = run(text);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(brief(&recs[0]), (Some("setup"), Some(139), Some("Error"), Some(State::Terminated)));
+        assert_eq!(recs[0].init, Some(true));
+        assert_eq!(recs[0].stated_signal, Some(Signal(11)));
+        assert_eq!(recs[0].message.as_deref(), Some("first line\nsecond line\n  third"));
+        assert_eq!(recs[0].restart_count, Some(2));
+        assert_eq!(brief(&recs[1]), (Some("app"), Some(0), Some("Completed"), Some(State::Terminated)));
+        assert_eq!(recs[1].init, Some(false));
+    }
+
+    #[test]
+    fn blocks_that_yield_nothing() {
+        let none = [
+            "Containers:\n  a:\n    State:  Running\n      Started:  Tue, 12 Aug 2025 06:42:07 +0200\n",
+            "Containers:\n  a:\n    State:  Waiting\n      Reason:  CrashLoopBackOff\n",
+            // Truncated before the Exit Code.
+            "Containers:\n  a:\n    State:  Terminated\n      Reason:  Error\n",
+            // Environment values that look like exit codes.
+            "Containers:\n  a:\n    Environment:\n      EXIT_CODE_ON_ERROR:  1\n",
+        ];
+        for t in none {
+            assert!(run(t).is_empty(), "{t}");
+        }
+    }
+
+    #[test]
+    fn bad_exit_code_is_a_problem_not_a_panic() {
+        let mut d = Describe::new();
+        for (n, l) in ["Containers:", "  a:", "    State:  Terminated", "      Exit Code:  lots"].iter().enumerate() {
+            d.feed(l.as_bytes(), n as u64 + 1);
+        }
+        assert!(d.finish().is_empty());
+        assert_eq!(d.problems.len(), 1);
+        assert_eq!(d.problems[0].line, 4);
+    }
+
+    #[test]
+    fn flattened_spacing() {
+        let text = "    Init Containers:\n    init-myservice:\n        Command:\n        sh\n        State:          Terminated\n        Reason:       Error\n        Exit Code:    127\n";
+        let recs = run(text);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(brief(&recs[0]), (Some("init-myservice"), Some(127), Some("Error"), Some(State::Terminated)));
+    }
+
+    #[test]
+    fn collapsed_line() {
+        let line = "Containers: kubedns: Container ID: docker://5fb8 Image: x Args: --v=2 State: Running Started: Tue, 27 Aug 2019 10:58:49 +0800 Last State: Terminated Reason: Error Exit Code: 255 Started: Tue, 27 Aug 2019 10:40:42 +0800 Finished: Tue, 27 Aug 2019 10:58:27 +0800 Ready: True Restart Count: 1";
+        assert!(is_collapsed(line.as_bytes()));
+        let lines = expand_collapsed(line.as_bytes());
+        let joined: Vec<String> = lines.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+        let recs = run(&joined.join("\n"));
+        assert_eq!(recs.len(), 1, "{joined:#?}");
+        assert_eq!(brief(&recs[0]), (Some("kubedns"), Some(255), Some("Error"), Some(State::LastTerminated)));
+        assert_eq!(recs[0].restart_count, Some(1));
+    }
+
+    #[test]
+    fn two_pods() {
+        let text = "Name: a\nContainers:\n  x:\n    State: Terminated\n      Exit Code: 1\n\nName: b\nContainers:\n  y:\n    State: Terminated\n      Exit Code: 2\n";
+        let recs = run(text);
+        assert_eq!(
+            recs.iter().map(|r| (r.pod.clone(), r.raw_exit_code)).collect::<Vec<_>>(),
+            vec![(Some("a".into()), Some(1)), (Some("b".into()), Some(2))]
+        );
+    }
+}

@@ -1,0 +1,821 @@
+//! Structured documents: `kubectl get pod -o json|yaml` (single pods and
+//! `List`s, including the 2014 `info.<name>.state.termination` shape),
+//! `crictl inspect` status JSON and `docker inspect` output, pretty-printed or
+//! compact, whole or pasted as a fragment.
+//!
+//! The parser streams: it never holds a document, only a stack of the open
+//! objects with the few scalar fields it cares about, so a 100 MB
+//! `kubectl get pods -A -o json` costs a few kilobytes. JSON (and docker's
+//! Go-struct dump, `State:{ExitCode:137,...}`) is read with a tolerant token
+//! scanner that carries its stack from line to line; YAML is read by
+//! indentation.
+//!
+//! What yields a record:
+//! - an object under `terminated` / `termination` with an exit code; its state is
+//!   `terminated` under `state` and `last_terminated` under `lastState`;
+//!   container name, id and restart count come from the enclosing container
+//!   status, pod name and namespace from the pod's `metadata`;
+//! - a docker `State` object (or a bare one) whose `Status` is `exited`/`dead`
+//!   or `Running` is false, with `OOMKilled` as evidence;
+//! - a crictl status with `"state": "CONTAINER_EXITED"`.
+
+use crate::code::Signal;
+use crate::parse::util::{self, when};
+use crate::record::{Format, Record, State};
+
+/// Which grammar a document is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// JSON and Go-struct dumps: structure from brackets.
+    Json,
+    /// YAML: structure from indentation.
+    Yaml,
+}
+
+const CAP: usize = 4096;
+
+#[derive(Debug, Default, Clone)]
+struct Fields {
+    name: Option<String>,
+    namespace: Option<String>,
+    container_id: Option<String>,
+    restart_count: Option<u64>,
+    exit_code: Option<i64>,
+    exit_line: u64,
+    reason: Option<String>,
+    message: Option<String>,
+    signal: Option<i64>,
+    started: Option<String>,
+    finished: Option<String>,
+    state: Option<String>,
+    id: Option<String>,
+    status: Option<String>,
+    oom: Option<bool>,
+    running: Option<bool>,
+    /// `metadata.name` / `metadata.namespace` of this object.
+    meta_name: Option<String>,
+    meta_namespace: Option<String>,
+}
+
+impl Fields {
+    fn set(&mut self, key: &str, value: &str, line: u64) {
+        let s = || Some(cap(value));
+        match key {
+            "name" => self.name = s(),
+            "Name" => self.name = Some(cap(value.trim_start_matches('/'))),
+            "namespace" => self.namespace = s(),
+            "containerID" => self.container_id = s().filter(|v| !v.is_empty()),
+            "restartCount" | "RestartCount" => self.restart_count = value.parse().ok(),
+            "exitCode" | "ExitCode" => {
+                self.exit_code = value.parse().ok();
+                self.exit_line = line;
+            }
+            "reason" => self.reason = s().filter(|v| !v.is_empty()),
+            "message" => self.message = s().filter(|v| !v.is_empty()),
+            "signal" => self.signal = value.parse().ok(),
+            "startedAt" | "StartedAt" => self.started = when::any(value),
+            "finishedAt" | "FinishedAt" => self.finished = when::any(value),
+            "state" => self.state = s(),
+            "Id" | "id" => self.id = s(),
+            "Status" => self.status = s(),
+            "OOMKilled" => self.oom = Some(value == "true"),
+            "Running" => self.running = Some(value == "true"),
+            _ => {}
+        }
+    }
+}
+
+fn cap(s: &str) -> String {
+    if s.len() <= CAP {
+        return s.to_string();
+    }
+    let mut end = CAP;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// A termination found inside a container status, waiting for the status to close.
+#[derive(Debug, Clone)]
+struct Term {
+    state: Option<State>,
+    f: Fields,
+}
+
+#[derive(Debug)]
+struct Frame {
+    key: Option<String>,
+    /// YAML: indentation of the line that opened the frame.
+    indent: usize,
+    /// YAML: this frame is a `- ` list element.
+    element: bool,
+    fields: Fields,
+    terms: Vec<Term>,
+    /// Docker `State` found under this object.
+    docker: Option<Fields>,
+}
+
+impl Frame {
+    fn new(key: Option<String>, indent: usize, element: bool) -> Frame {
+        Frame { key, indent, element, fields: Fields::default(), terms: Vec::new(), docker: None }
+    }
+}
+
+/// Where a document parse stands after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Continue,
+    /// The document closed with this line.
+    EndAfter,
+    /// The document ended before this line; the scanner handles the line afresh.
+    EndBefore,
+}
+
+/// A streaming parser for one document.
+#[derive(Debug)]
+pub struct Doc {
+    syntax: Syntax,
+    stack: Vec<Frame>,
+    records: Vec<Record>,
+    /// JSON: a key read, waiting for its value.
+    pending_key: Option<String>,
+    /// The document's first line opened the root object (so a close of the
+    /// root ends it); false for fragments.
+    rooted: bool,
+    opened_any: bool,
+    /// YAML: a block scalar (`message: |`) being read: (key, indent of its key line).
+    block_scalar: Option<(String, usize)>,
+    /// YAML: indentation of the first line.
+    base_indent: Option<usize>,
+    unknown_run: usize,
+}
+
+const MAX_UNKNOWN_RUN: usize = 16;
+const MAX_DEPTH: usize = 256;
+
+impl Doc {
+    pub fn new(syntax: Syntax) -> Doc {
+        Doc {
+            syntax,
+            stack: Vec::new(),
+            records: Vec::new(),
+            pending_key: None,
+            rooted: false,
+            opened_any: false,
+            block_scalar: None,
+            base_indent: None,
+            unknown_run: 0,
+        }
+    }
+
+    /// Records completed so far (in document order); the caller drains them.
+    pub fn take_records(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.records)
+    }
+
+    pub fn feed(&mut self, line: &[u8], line_no: u64) -> Step {
+        match self.syntax {
+            Syntax::Json => self.feed_json(line, line_no),
+            Syntax::Yaml => self.feed_yaml(line, line_no),
+        }
+    }
+
+    /// Ends the document (end of input or of the block): closes what is open.
+    pub fn finish(&mut self) -> Vec<Record> {
+        while !self.stack.is_empty() {
+            self.pop();
+        }
+        std::mem::take(&mut self.records)
+    }
+
+    fn push(&mut self, key: Option<String>, indent: usize, element: bool) {
+        if self.stack.len() < MAX_DEPTH {
+            self.stack.push(Frame::new(key, indent, element));
+        } else {
+            // Absurdly deep input: keep counting depth without holding frames.
+            self.stack.push(Frame::new(None, indent, element));
+        }
+        self.opened_any = true;
+    }
+
+    fn set_field(&mut self, key: &str, value: &str, line: u64) {
+        if let Some(top) = self.stack.last_mut() {
+            top.fields.set(key, value, line);
+        } else {
+            // A fragment with no enclosing object: keep its fields on a root frame.
+            self.push(None, 0, false);
+            if let Some(top) = self.stack.last_mut() {
+                top.fields.set(key, value, line);
+            }
+        }
+    }
+
+    /// Closes the top frame and moves what it found to where it belongs.
+    fn pop(&mut self) {
+        let Some(frame) = self.stack.pop() else { return };
+        let key = frame.key.as_deref();
+        let parent_key = self.stack.last().and_then(|p| p.key.as_deref()).map(str::to_string);
+
+        // metadata.{name,namespace} describe the parent object.
+        if key == Some("metadata") {
+            if let Some(p) = self.stack.last_mut() {
+                p.fields.meta_name = frame.fields.name.clone();
+                p.fields.meta_namespace = frame.fields.namespace.clone();
+            }
+        }
+
+        // A Kubernetes ContainerStateTerminated.
+        if matches!(key, Some("terminated") | Some("termination")) && frame.fields.exit_code.is_some() {
+            let state = match parent_key.as_deref() {
+                Some("state") => Some(State::Terminated),
+                Some("lastState") | Some("lastTerminationState") | Some("last_state") => Some(State::LastTerminated),
+                _ => None,
+            };
+            let term = Term { state, f: frame.fields.clone() };
+            // Attach to the container status two levels up, if there is one.
+            let n = self.stack.len();
+            if n >= 2 {
+                self.stack[n - 2].terms.push(term);
+            } else {
+                self.emit_term(&term, None, None);
+            }
+        }
+
+        // A docker State object.
+        let docker_like = frame.fields.exit_code.is_some()
+            && (frame.fields.status.is_some() || frame.fields.running.is_some())
+            && frame.fields.state.is_none();
+        if docker_like && (key == Some("State") || key.is_none() && frame.fields.oom.is_some()) {
+            let exited = matches!(frame.fields.status.as_deref(), Some("exited") | Some("dead"))
+                || frame.fields.status.is_none() && frame.fields.running == Some(false);
+            if exited {
+                if key == Some("State") && !self.stack.is_empty() {
+                    if let Some(p) = self.stack.last_mut() {
+                        p.docker = Some(frame.fields.clone());
+                    }
+                } else {
+                    self.emit_docker(&frame.fields, None);
+                }
+            }
+        }
+
+        // A crictl container status.
+        if frame.fields.state.as_deref() == Some("CONTAINER_EXITED") && frame.fields.exit_code.is_some() {
+            let mut r = self.term_record(Format::PodJson, &frame.fields, Some(State::Terminated));
+            r.container = frame.fields.meta_name.clone().or_else(|| frame.fields.id.clone());
+            r.container_id = frame.fields.id.clone();
+            self.records.push(r);
+        }
+
+        // A docker inspect object that held a State.
+        if let Some(state) = frame.docker.as_ref() {
+            self.emit_docker(state, Some(&frame.fields));
+        }
+
+        // A container status that held terminations.
+        if !frame.terms.is_empty() {
+            let mut terms = frame.terms.clone();
+            terms.sort_by_key(|t| t.f.exit_line);
+            // The 2014 API keyed statuses by container name: `"oom-test": {"state": ...}`.
+            let name = frame
+                .fields
+                .name
+                .clone()
+                .or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(str::to_string));
+            for t in &terms {
+                self.emit_term(t, Some(&frame.fields), name.clone());
+            }
+        }
+    }
+
+    fn pod_context(&self) -> (Option<String>, Option<String>) {
+        for f in self.stack.iter().rev() {
+            if f.fields.meta_name.is_some() {
+                return (f.fields.meta_name.clone(), f.fields.meta_namespace.clone());
+            }
+        }
+        (None, None)
+    }
+
+    fn term_record(&self, format: Format, f: &Fields, state: Option<State>) -> Record {
+        let mut r = Record::new(format);
+        r.line = f.exit_line;
+        r.state = state;
+        r.raw_exit_code = f.exit_code;
+        r.reason = f.reason.clone();
+        r.message = f.message.clone();
+        r.stated_signal = f.signal.filter(|&s| s != 0).and_then(Signal::new);
+        r.started_at = f.started.clone();
+        r.finished_at = f.finished.clone();
+        let (pod, ns) = self.pod_context();
+        r.pod = pod;
+        r.namespace = ns;
+        r
+    }
+
+    fn emit_term(&mut self, t: &Term, status: Option<&Fields>, name: Option<String>) {
+        let mut r = self.term_record(Format::PodJson, &t.f, t.state);
+        if let Some(s) = status {
+            r.container = name;
+            r.container_id = s.container_id.clone();
+            r.restart_count = s.restart_count;
+        }
+        self.records.push(r);
+    }
+
+    fn emit_docker(&mut self, state: &Fields, object: Option<&Fields>) {
+        let mut r = self.term_record(Format::Docker, state, Some(State::Terminated));
+        r.reason = if state.oom == Some(true) { Some("OOMKilled".to_string()) } else { None };
+        r.message = None;
+        r.hints.oom_event = state.oom == Some(true);
+        if let Some(o) = object {
+            r.container = o.name.clone().or_else(|| o.id.clone());
+            r.container_id = o.id.clone();
+            r.restart_count = o.restart_count;
+        }
+        self.records.push(r);
+    }
+
+    // ---- JSON ---------------------------------------------------------------
+
+    fn feed_json(&mut self, line: &[u8], line_no: u64) -> Step {
+        let body = util::trim(line);
+        if body.is_empty() {
+            return if self.opened_any { Step::EndBefore } else { Step::Continue };
+        }
+        if !self.opened_any {
+            self.rooted = matches!(body.first(), Some(b'{') | Some(b'['));
+        }
+        if !looks_json(body) {
+            self.unknown_run += 1;
+            if self.unknown_run > MAX_UNKNOWN_RUN || self.stack.is_empty() {
+                return Step::EndBefore;
+            }
+            return Step::Continue;
+        }
+        self.unknown_run = 0;
+        let mut i = 0;
+        while i < body.len() {
+            let b = body[i];
+            match b {
+                b'{' | b'[' => {
+                    let key = self.pending_key.take();
+                    self.push(key, 0, b == b'[');
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    self.pending_key = None;
+                    if self.stack.is_empty() {
+                        // Closing something opened before our window: a fragment ends.
+                        return Step::EndAfter;
+                    }
+                    self.pop();
+                    i += 1;
+                    if self.stack.is_empty() && self.rooted {
+                        return Step::EndAfter;
+                    }
+                }
+                b',' | b' ' | b'\t' | b'\r' | b'`' => i += 1,
+                b':' => i += 1,
+                b'"' => {
+                    let (s, n) = json_string(&body[i..]);
+                    i += n;
+                    self.word(s, body, &mut i, line_no);
+                }
+                _ => {
+                    let n = body[i..]
+                        .iter()
+                        .take_while(|&&c| !matches!(c, b',' | b'}' | b']' | b'{' | b'[' | b':' | b'"'))
+                        .count()
+                        .max(1);
+                    let w = String::from_utf8_lossy(util::trim(&body[i..i + n])).into_owned();
+                    i += n;
+                    self.word(w, body, &mut i, line_no);
+                }
+            }
+        }
+        Step::Continue
+    }
+
+    /// A string or bare word: a key when a `:` follows, else a value.
+    fn word(&mut self, w: String, body: &[u8], i: &mut usize, line_no: u64) {
+        let mut j = *i;
+        while j < body.len() && matches!(body[j], b' ' | b'\t') {
+            j += 1;
+        }
+        if body.get(j) == Some(&b':') {
+            *i = j + 1;
+            self.pending_key = Some(w);
+            return;
+        }
+        if let Some(k) = self.pending_key.take() {
+            self.set_field(&k, &w, line_no);
+        }
+    }
+
+    // ---- YAML ---------------------------------------------------------------
+
+    fn feed_yaml(&mut self, line: &[u8], line_no: u64) -> Step {
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let body = util::trim(&line[indent..]);
+        if let Some((key, kindent)) = self.block_scalar.clone() {
+            if body.is_empty() || indent > kindent {
+                if let Some(top) = self.stack.last_mut() {
+                    let mut v = match key.as_str() {
+                        "message" => top.fields.message.take().unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    if v.len() < CAP {
+                        if !v.is_empty() {
+                            v.push('\n');
+                        }
+                        v.push_str(&String::from_utf8_lossy(body));
+                    }
+                    top.fields.set(&key, &v, line_no);
+                }
+                return Step::Continue;
+            }
+            self.block_scalar = None;
+        }
+        if body.is_empty() {
+            return if self.opened_any { Step::EndBefore } else { Step::Continue };
+        }
+        if body == b"---" || body == b"..." {
+            return Step::EndBefore;
+        }
+        let base = *self.base_indent.get_or_insert(indent);
+        if indent < base {
+            return Step::EndBefore;
+        }
+        let mut rest = body;
+        let mut at = indent;
+        // `- ` starts a list element; `- - x` nests (rare in Kubernetes YAML).
+        let mut element = false;
+        while let Some(r) = rest.strip_prefix(b"- ").or_else(|| if rest == b"-" { Some(&b""[..]) } else { None }) {
+            self.close_yaml_until(at, true);
+            self.push(self.parent_list_key(), at, true);
+            element = true;
+            at += 2;
+            rest = util::trim_start(r);
+        }
+        if rest.is_empty() {
+            return Step::Continue;
+        }
+        let Some((k, v)) = yaml_key_value(rest) else {
+            if element {
+                return Step::Continue; // a scalar list item
+            }
+            self.unknown_run += 1;
+            return if self.unknown_run > MAX_UNKNOWN_RUN { Step::EndBefore } else { Step::Continue };
+        };
+        self.unknown_run = 0;
+        if !element {
+            self.close_yaml_until(at, false);
+        }
+        let key = String::from_utf8_lossy(k).into_owned();
+        let v = util::trim(v);
+        if v.is_empty() {
+            self.push(Some(key), at, false);
+        } else if v.starts_with(b"|") || v.starts_with(b">") {
+            self.block_scalar = Some((key, at));
+        } else {
+            let v = String::from_utf8_lossy(util::unquote(strip_yaml_comment(v))).into_owned();
+            if self.stack.is_empty() {
+                self.push(None, at.saturating_sub(2), false);
+            }
+            self.set_field(&key, &v, line_no);
+        }
+        Step::Continue
+    }
+
+    /// The key of the list a new `- ` element belongs to.
+    fn parent_list_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Pops frames that a line at `indent` closes. A `- ` item at the same
+    /// indentation as its list's key (go-yaml's style) does not close the key.
+    fn close_yaml_until(&mut self, indent: usize, list_item: bool) {
+        while let Some(top) = self.stack.last() {
+            let closes = if list_item {
+                top.indent > indent || top.indent == indent && top.element
+            } else {
+                top.indent >= indent
+            };
+            if !closes {
+                break;
+            }
+            self.pop();
+        }
+    }
+}
+
+/// Keys of the Pod / ContainerStatus API that are never container names.
+fn is_api_key(k: &str) -> bool {
+    matches!(
+        k,
+        "status"
+            | "spec"
+            | "metadata"
+            | "items"
+            | "containerStatuses"
+            | "initContainerStatuses"
+            | "ephemeralContainerStatuses"
+            | "info"
+            | "state"
+            | "lastState"
+    )
+}
+
+fn looks_json(body: &[u8]) -> bool {
+    match body.first() {
+        Some(b'{' | b'}' | b'[' | b']' | b'"' | b'`') => true,
+        Some(c) if c.is_ascii_alphanumeric() || *c == b'-' => {
+            // Bare `Key:value,` (Go struct dumps) or a scalar array item.
+            body.ends_with(b",") || body.ends_with(b"{") || body.ends_with(b"[") || util::contains(body, b":")
+        }
+        _ => false,
+    }
+}
+
+/// Reads a JSON string starting at `s[0] == '"'`; returns it and the bytes used.
+fn json_string(s: &[u8]) -> (String, usize) {
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'"' => return (String::from_utf8_lossy(&out).into_owned(), i + 1),
+            b'\\' if i + 1 < s.len() => {
+                let c = s[i + 1];
+                i += 2;
+                match c {
+                    b'n' => out.push(b'\n'),
+                    b't' => out.push(b'\t'),
+                    b'r' => out.push(b'\r'),
+                    b'u' if i + 4 <= s.len() => {
+                        let hex = std::str::from_utf8(&s[i..i + 4]).ok().and_then(|h| u32::from_str_radix(h, 16).ok());
+                        if let Some(ch) = hex.and_then(char::from_u32) {
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                        }
+                        i += 4;
+                    }
+                    other => out.push(other),
+                }
+            }
+            b => {
+                if out.len() < CAP {
+                    out.push(b);
+                }
+                i += 1;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), s.len())
+}
+
+/// `key: value` / `key:` / `"key": value` in YAML.
+fn yaml_key_value(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(q) = s.strip_prefix(b"\"") {
+        let end = memchr::memchr(b'"', q)?;
+        let rest = q[end + 1..].strip_prefix(b":")?;
+        return Some((&q[..end], rest));
+    }
+    let colon = memchr::memchr(b':', s)?;
+    let key = &s[..colon];
+    let after = &s[colon + 1..];
+    if key.is_empty() || !(after.is_empty() || after[0] == b' ') {
+        return None;
+    }
+    if !key.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/')) {
+        return None;
+    }
+    Some((key, after))
+}
+
+fn strip_yaml_comment(v: &[u8]) -> &[u8] {
+    if v.starts_with(b"\"") || v.starts_with(b"'") {
+        return v;
+    }
+    match util::find(v, b" #") {
+        Some(at) => util::trim_end(&v[..at]),
+        None => v,
+    }
+}
+
+/// The syntax of a line holding an exit-code key, if it is a document line:
+/// `"exitCode": 137,` / `"ExitCode": 0` (JSON), `ExitCode:137,` (Go struct),
+/// `exitCode: 3` (YAML).
+pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
+    let body = util::trim(msg);
+    let body = body.strip_prefix(b"- ").unwrap_or(body);
+    let (quoted, rest) = match body.strip_prefix(b"\"") {
+        Some(r) => (true, r),
+        None => (false, body),
+    };
+    let rest = rest
+        .strip_prefix(b"exitCode")
+        .or_else(|| rest.strip_prefix(b"ExitCode"))
+        .or_else(|| rest.strip_prefix(b"exit_code"))?;
+    let rest = if quoted { rest.strip_prefix(b"\"")? } else { rest };
+    let rest = rest.strip_prefix(b":")?;
+    let value = util::trim(rest);
+    let value = value.strip_suffix(b",").unwrap_or(value);
+    let value = util::unquote(value);
+    util::whole_int(value)?;
+    if quoted || body.ends_with(b",") {
+        Some(Syntax::Json)
+    } else if rest.starts_with(b" ") {
+        Some(Syntax::Yaml)
+    } else {
+        Some(Syntax::Json)
+    }
+}
+
+/// True for lines that can be part of a document of `syntax` (for looking back
+/// from the exit-code line to where the document starts).
+pub fn is_doc_like(line: &[u8], syntax: Syntax) -> bool {
+    let body = util::trim(line);
+    if body.is_empty() {
+        return false;
+    }
+    match syntax {
+        Syntax::Json => looks_json(body),
+        Syntax::Yaml => {
+            let b = body.strip_prefix(b"- ").unwrap_or(body);
+            b == b"-" || yaml_key_value(b).is_some() || line.first() == Some(&b' ')
+        }
+    }
+}
+
+/// True when `line` opens a whole document (`{`, `[`, `apiVersion:` at column 0).
+pub fn is_doc_start(line: &[u8], syntax: Syntax) -> bool {
+    match syntax {
+        Syntax::Json => matches!(line.first(), Some(b'{') | Some(b'[')),
+        Syntax::Yaml => line.starts_with(b"apiVersion:") || line.starts_with(b"kind:") || line == b"---",
+    }
+}
+
+/// Parses one whole line of compact JSON (`{"apiVersion":"v1","kind":"Pod",...}`).
+pub fn parse_compact(line: &[u8], line_no: u64) -> Vec<Record> {
+    let mut d = Doc::new(Syntax::Json);
+    d.feed(line, line_no);
+    let mut out = d.take_records();
+    out.extend(d.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(syntax: Syntax, text: &str) -> Vec<Record> {
+        let mut d = Doc::new(syntax);
+        let mut out = Vec::new();
+        for (n, l) in text.lines().enumerate() {
+            let step = d.feed(l.as_bytes(), n as u64 + 1);
+            out.extend(d.take_records());
+            if step != Step::Continue {
+                break;
+            }
+        }
+        out.extend(d.finish());
+        out
+    }
+
+    fn brief(r: &Record) -> (Option<&str>, Option<i64>, Option<&str>, Option<State>) {
+        (r.container.as_deref(), r.raw_exit_code, r.reason.as_deref(), r.state)
+    }
+
+    const POD_JSON: &str = r#"{
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+        "name": "web-1",
+        "namespace": "shop"
+    },
+    "spec": {"containers": [{"name": "app", "image": "x"}]},
+    "status": {
+        "containerStatuses": [
+            {
+                "containerID": "containerd://abc",
+                "lastState": {
+                    "terminated": {
+                        "exitCode": 137,
+                        "finishedAt": "2024-01-28T09:05:11Z",
+                        "reason": "OOMKilled",
+                        "startedAt": "2024-01-28T09:01:33Z"
+                    }
+                },
+                "name": "app",
+                "restartCount": 4,
+                "state": {
+                    "terminated": {"exitCode": 0, "reason": "Completed"}
+                }
+            }
+        ]
+    }
+}"#;
+
+    #[test]
+    fn pod_json() {
+        let recs = run(Syntax::Json, POD_JSON);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(brief(&recs[0]), (Some("app"), Some(137), Some("OOMKilled"), Some(State::LastTerminated)));
+        assert_eq!(brief(&recs[1]), (Some("app"), Some(0), Some("Completed"), Some(State::Terminated)));
+        let r = &recs[0];
+        assert_eq!((r.pod.as_deref(), r.namespace.as_deref()), (Some("web-1"), Some("shop")));
+        assert_eq!((r.restart_count, r.container_id.as_deref()), (Some(4), Some("containerd://abc")));
+        assert_eq!(r.finished_at.as_deref(), Some("2024-01-28T09:05:11Z"));
+        assert_eq!(r.line, 15);
+    }
+
+    #[test]
+    fn pod_json_compact() {
+        let compact: String = POD_JSON.split_whitespace().collect::<Vec<_>>().join("");
+        let recs = parse_compact(compact.as_bytes(), 7);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(brief(&recs[1]), (Some("app"), Some(0), Some("Completed"), Some(State::Terminated)));
+        assert_eq!(recs[0].pod.as_deref(), Some("web-1"));
+    }
+
+    #[test]
+    fn pod_yaml_list() {
+        let y = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-1\n    namespace: shop\n  status:\n    containerStatuses:\n    - containerID: containerd://abc\n      lastState:\n        terminated:\n          exitCode: 3\n          message: |\n            line one\n            line two\n          reason: Error\n      name: app\n      restartCount: 2\n      state:\n        running:\n          startedAt: \"2024-01-28T09:05:11Z\"\n    - name: side\n      state:\n        terminated:\n          exitCode: 143\n          reason: Error\nkind: List\n";
+        let recs = run(Syntax::Yaml, y);
+        assert_eq!(recs.len(), 2, "{recs:#?}");
+        assert_eq!(brief(&recs[0]), (Some("app"), Some(3), Some("Error"), Some(State::LastTerminated)));
+        assert_eq!(recs[0].message.as_deref(), Some("line one\nline two"));
+        assert_eq!(recs[0].pod.as_deref(), Some("web-1"));
+        assert_eq!(recs[0].restart_count, Some(2));
+        assert_eq!(brief(&recs[1]), (Some("side"), Some(143), Some("Error"), Some(State::Terminated)));
+    }
+
+    #[test]
+    fn fragments() {
+        let y = "lastState:\n        terminated:\n          exitCode: 3\n          reason: Error\n";
+        let recs = run(Syntax::Yaml, y);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(None, Some(3), Some("Error"), Some(State::LastTerminated))]
+        );
+
+        let j = "        \"oom-test\": {\n            \"state\": {\n                \"termination\": {\n                    \"exitCode\": 137,\n                    \"reason\": \"OOM Killed\",\n                    \"startedAt\": \"2014-12-18T23:22:25Z\"\n                }\n            },";
+        let recs = run(Syntax::Json, j);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(Some("oom-test"), Some(137), Some("OOM Killed"), Some(State::Terminated))]
+        );
+    }
+
+    #[test]
+    fn docker_inspect() {
+        let j = "[\n    {\n        \"Id\": \"38be06a7\",\n        \"State\": {\n            \"Status\": \"exited\",\n            \"Running\": false,\n            \"OOMKilled\": true,\n            \"ExitCode\": 137,\n            \"FinishedAt\": \"2025-02-26T10:03:00.267463824Z\"\n        },\n        \"Name\": \"/web\",\n        \"RestartCount\": 0\n    }\n]";
+        let recs = run(Syntax::Json, j);
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(brief(r), (Some("web"), Some(137), Some("OOMKilled"), Some(State::Terminated)));
+        assert_eq!(r.container_id.as_deref(), Some("38be06a7"));
+        assert!(r.hints.oom_event);
+        assert_eq!(r.format, Format::Docker);
+
+        let go = "`State:{\nDead:false,\nError:\"\",\nExitCode:137,\nOOMKilled:false,\nRunning:false,\nStatus:\"exited\"\n}`";
+        let recs = run(Syntax::Json, go);
+        assert_eq!(recs.iter().map(brief).collect::<Vec<_>>(), vec![(None, Some(137), None, Some(State::Terminated))]);
+
+        // A running container's State is no termination.
+        let running = "\"State\": {\n \"Status\": \"running\",\n \"Running\": true,\n \"ExitCode\": 0\n},";
+        assert!(run(Syntax::Json, running).is_empty());
+    }
+
+    #[test]
+    fn crictl_status() {
+        let j = "{\n  \"status\": {\n    \"id\": \"abc\",\n    \"metadata\": {\n      \"attempt\": 0,\n      \"name\": \"oom\"\n    },\n    \"state\": \"CONTAINER_EXITED\",\n    \"exitCode\": 137,\n    \"reason\": \"OOMKilled\"\n  }\n}";
+        let recs = run(Syntax::Json, j);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(Some("oom"), Some(137), Some("OOMKilled"), Some(State::Terminated))]
+        );
+    }
+
+    #[test]
+    fn app_json_is_no_termination() {
+        let recs = parse_compact(
+            br#"{"level":"error","msg":"subprocess finished","cmd":"git fetch --all","exitCode":128}"#,
+            1,
+        );
+        assert!(recs.is_empty());
+    }
+
+    #[test]
+    fn key_lines() {
+        assert_eq!(key_line_syntax(b"    \"exitCode\": 137,"), Some(Syntax::Json));
+        assert_eq!(key_line_syntax(b"            \"ExitCode\": 0,"), Some(Syntax::Json));
+        assert_eq!(key_line_syntax(b"ExitCode:137,"), Some(Syntax::Json));
+        assert_eq!(key_line_syntax(b"          exitCode: 3"), Some(Syntax::Yaml));
+        assert_eq!(key_line_syntax(b"exitCode: abc"), None);
+        assert_eq!(key_line_syntax(b"prose exitCode: 3"), None);
+        assert_eq!(key_line_syntax(br#"{"exitCode":1}"#), None);
+    }
+}

@@ -1,0 +1,202 @@
+//! Docker and podman, in the shapes an SRE pastes or a node logs:
+//!
+//! ```text
+//! docker ps -a      7dc50529899f  busybox  "sh"  18 seconds ago  Exited (137) 3 seconds ago    loving_jang
+//! compose v1 ps     some-service1   /usr/sbin/entrypoint.sh ...   Exit 137
+//! compose v2        web-1 exited with code 137
+//! docker events     2026-...Z container die 6d73... (exitCode=3, image=busybox, name=exit3)
+//! podman events     ... container died 319d... (image=..., name=x, containerExitCode=3)
+//! events (JSON)     {"status":"die","id":"...","Actor":{"Attributes":{"exitCode":"137","name":"oom"}},...}
+//! libcontainerd     event-info={<id> init <pid> <exit code> <time> ...} container=<id> event=exit
+//! ```
+//!
+//! `docker inspect` documents are read by [`crate::parse::doc`]. A `remove`
+//! event repeats the last exit code and is not an exit; `oom` events are
+//! evidence for the next exit of that container.
+
+use crate::parse::util::{self, lead_int, logfmt, table_fields, whole_int};
+use crate::parse::Evidence;
+use crate::record::{Format, Record, State};
+
+fn record(code: i64, container: Option<String>) -> Record {
+    let mut r = Record::new(Format::Docker);
+    r.raw_exit_code = Some(code);
+    r.state = Some(State::Terminated);
+    r.container = container;
+    r
+}
+
+/// A `docker ps` / `podman ps` row with `Exited (N) ...`; the container is the
+/// NAMES column, the last one.
+pub fn ps_row(msg: &[u8]) -> Option<Record> {
+    let fields = table_fields(msg);
+    let status = fields.iter().position(|f| f.starts_with(b"Exited ("))?;
+    let inner = &fields[status][b"Exited (".len()..];
+    let close = memchr::memchr(b')', inner)?;
+    let code = whole_int(&inner[..close])?;
+    let name = fields.last().filter(|_| status + 1 < fields.len()).and_then(|n| util::nonempty(n));
+    Some(record(code, name))
+}
+
+/// A docker-compose v1 `ps` row: `name   command   Exit N   ports`.
+pub fn compose_v1_row(msg: &[u8]) -> Option<Record> {
+    let fields = table_fields(msg);
+    let status = fields.iter().position(|f| f.starts_with(b"Exit ") && whole_int(&f[5..]).is_some())?;
+    if status == 0 {
+        return None;
+    }
+    let code = whole_int(&fields[status][5..])?;
+    Some(record(code, util::nonempty(fields[0])))
+}
+
+/// docker compose v2: `web-1 exited with code 137` (the whole message).
+pub fn compose_v2(msg: &[u8]) -> Option<Record> {
+    let m = util::trim(msg);
+    let at = util::find(m, b" exited with code ")?;
+    let name = &m[..at];
+    if name.is_empty() || name.iter().any(|&b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    let code = whole_int(&m[at + b" exited with code ".len()..])?;
+    Some(record(code, util::nonempty(name)))
+}
+
+/// `container die <id> (exitCode=137, image=..., name=oom)` and podman's `died`.
+pub fn event_text(msg: &[u8]) -> Option<Record> {
+    let at = util::find(msg, b"container die ").or_else(|| util::find(msg, b"container died "))?;
+    let rest = &msg[at..];
+    let rest = &rest[memchr::memchr(b' ', &rest[b"container ".len()..])? + b"container ".len() + 1..];
+    let id_len = rest.iter().take_while(|&&b| b != b' ').count();
+    let attrs = &rest[id_len..];
+    let code = logfmt(attrs, b"exitCode").or_else(|| logfmt(attrs, b"containerExitCode")).and_then(whole_int)?;
+    let mut r = record(code, logfmt(attrs, b"name").and_then(util::nonempty));
+    r.container_id = util::nonempty(&rest[..id_len]);
+    if r.container.is_none() {
+        r.container = r.container_id.clone();
+    }
+    Some(r)
+}
+
+/// `container oom <id> (image=..., name=oom)` (text) — evidence.
+pub fn oom_event_text(msg: &[u8]) -> Option<Evidence> {
+    let at = util::find(msg, b"container oom ")?;
+    let rest = &msg[at + b"container oom ".len()..];
+    let id_len = rest.iter().take_while(|&&b| b != b' ').count();
+    let name = logfmt(&rest[id_len..], b"name").and_then(util::nonempty);
+    Some(Evidence::Oom { container: name.or_else(|| util::nonempty(&rest[..id_len])), pid: None })
+}
+
+/// A docker / podman event as JSON.
+pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Evidence>> {
+    let action = v.get("Action").or_else(|| v.get("status")).and_then(|a| a.as_str()).unwrap_or("");
+    let attrs = v.pointer("/Actor/Attributes");
+    let attr = |k: &str| attrs.and_then(|a| a.get(k)).and_then(|x| x.as_str());
+    let id = v.pointer("/Actor/ID").or_else(|| v.get("id")).and_then(|x| x.as_str()).map(str::to_string);
+    let name = attr("name").map(str::to_string);
+    match action {
+        "die" | "died" => {
+            let code =
+                attr("exitCode").or_else(|| attr("containerExitCode")).and_then(|c| c.trim().parse::<i64>().ok());
+            let Some(code) = code else { return Ok(None) };
+            let mut r = record(code, name.or_else(|| id.clone()));
+            r.container_id = id;
+            Ok(Some(r))
+        }
+        "oom" => Err(Some(Evidence::Oom { container: name.or(id), pid: None })),
+        _ => Ok(None),
+    }
+}
+
+/// Windows libcontainerd: `event-info={<id> init <pid> <code> ...} ... event=exit`.
+/// The tuple may sit on the line before `event=exit` (wrapped event log output),
+/// so the caller passes the text of both lines.
+pub fn libcontainerd(text: &[u8]) -> Option<Record> {
+    if !util::contains(text, b"event=exit") {
+        return None;
+    }
+    let at = util::find(text, b"event-info={")?;
+    let mut toks = text[at + b"event-info={".len()..].split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty());
+    let id = toks.next()?;
+    let _process = toks.next()?;
+    let _pid = whole_int(toks.next()?)?;
+    let code = lead_int(toks.next()?)?;
+    Some(record(code, util::nonempty(id)).with_id())
+}
+
+trait WithId {
+    fn with_id(self) -> Self;
+}
+
+impl WithId for Record {
+    fn with_id(mut self) -> Self {
+        self.container_id = self.container.clone();
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brief(r: Option<Record>) -> Option<(i64, Option<String>)> {
+        r.map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.container))
+    }
+
+    #[test]
+    fn ps_rows() {
+        let t = [
+            ("7dc50529899f        busybox:latest      \"sh\"                18 seconds ago      Exited (-127) 3 seconds ago                       loving_jang         ", Some((-127, Some("loving_jang".into())))),
+            ("6df8255dbf3a        scrapbook/x   \"/bin/sh -c ./launch…\"   7 seconds ago       Exited (1) 5 seconds ago                       restart-default", Some((1, Some("restart-default".into())))),
+            ("a6bd1f7138e6   registry.local/web:1.0.6   \"/entrypoint.sh serve\"   2 hours ago   Exited (137) 3 minutes ago   web-1", Some((137, Some("web-1".into())))),
+            ("INFO[0003] -job containers() = OK (0)", None),
+        ];
+        for (l, want) in t {
+            assert_eq!(brief(ps_row(l.as_bytes())), want, "{l}");
+        }
+    }
+
+    #[test]
+    fn compose() {
+        assert_eq!(
+            brief(compose_v1_row(b"some-service1                      /usr/sbin/entrypoint.sh /t ...   Exit 137")),
+            Some((137, Some("some-service1".into())))
+        );
+        assert_eq!(brief(compose_v1_row(b"web   npm start   Exit 0      ")), Some((0, Some("web".into()))));
+        assert_eq!(brief(compose_v1_row(b"Exit 1")), None);
+        assert_eq!(brief(compose_v2(b"billing-1 exited with code 1")), Some((1, Some("billing-1".into()))));
+        assert_eq!(brief(compose_v2(b"the process exited with code 1")), None);
+        assert_eq!(brief(compose_v2(b"web-1 exited with code x")), None);
+    }
+
+    #[test]
+    fn events() {
+        let r = event_text(b"2026-11-25T06:34:14.139905713Z container die 6d73078 (exitCode=3, image=exitscan/busybox:lab, name=exit3)").unwrap();
+        assert_eq!(
+            (r.raw_exit_code, r.container.as_deref(), r.container_id.as_deref()),
+            (Some(3), Some("exit3"), Some("6d73078"))
+        );
+        let r = event_text(b"2023-07-13 10:08:56 +0200 CEST container died 319da37bf7e6 (image=debian, name=admiring_bhabha, containerExitCode=3)").unwrap();
+        assert_eq!(r.raw_exit_code, Some(3));
+        assert!(event_text(b"container create 6d73 (image=x, name=y)").is_none());
+        let v: serde_json::Value = serde_json::from_str(r#"{"status":"died","id":"319d","Type":"container","Action":"died","Actor":{"ID":"319d","Attributes":{"containerExitCode":"3","name":"admiring_bhabha"}}}"#).unwrap();
+        let r = event_json(&v).unwrap().unwrap();
+        assert_eq!((r.raw_exit_code, r.container.as_deref()), (Some(3), Some("admiring_bhabha")));
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"status":"remove","Action":"remove","Actor":{"ID":"319d","Attributes":{"containerExitCode":"0"}}}"#,
+        )
+        .unwrap();
+        assert!(event_json(&v).unwrap().is_none());
+        assert_eq!(
+            oom_event_text(b"2026-11-25T06:34:15.561306175Z container oom 779dc275 (image=x, name=oom)"),
+            Some(Evidence::Oom { container: Some("oom".into()), pid: None })
+        );
+    }
+
+    #[test]
+    fn windows_events() {
+        let t = b"sending event [module=libcontainerd namespace=moby event-info={0ab8 init 840 3221226505 2020-02-03 00:22:10.765832 +0000 GMT\n m=+702105.098532501 false <nil>} container=0ab8 event=exit]";
+        assert_eq!(brief(libcontainerd(t)), Some((3221226505, Some("0ab8".into()))));
+        let start = b"[container=242e event=start event-info={242e init 14088 0 0001-01-01 00:00:00 +0000 UTC false <nil>} module=libcontainerd]";
+        assert!(libcontainerd(start).is_none());
+    }
+}

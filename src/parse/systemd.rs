@@ -1,0 +1,113 @@
+//! systemd (`src/core/service.c`, `service_sigchld_event`) and `systemctl status`:
+//!
+//! ```text
+//! web.service: Main process exited, code=exited, status=1/FAILURE
+//! web.service: Main process exited, code=killed, status=9/KILL
+//! containerd.service: main process exited, code=dumped, status=5/TRAP     (older systemd)
+//!     Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)
+//!    Main PID: 1234 (code=killed, signal=KILL)
+//! ```
+//!
+//! `code=exited` gives the exit code; `killed` / `dumped` give a signal-only
+//! record. `Control process exited` (ExecStartPre, ExecStop, ...) is not the
+//! service's main process and gives nothing, nor do `Process:` lines of
+//! `ExecStartPre=` and friends.
+
+use crate::code::Signal;
+use crate::parse::util::{self, lead_int, logfmt};
+use crate::record::{Format, Record, State};
+
+pub fn parse(msg: &[u8]) -> Option<Record> {
+    let main = util::find(msg, b"Main process exited, ").or_else(|| util::find(msg, b"main process exited, "));
+    let unit = match main {
+        Some(at) => {
+            let before = util::trim_end(&msg[..at]);
+            let before = before.strip_suffix(b":").unwrap_or(before);
+            let start = before.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+            util::nonempty(&before[start..])
+        }
+        None => {
+            // systemctl status: `Main PID: N (code=...)` / `Process: N ExecStart=... (code=...)`
+            let t = util::trim_start(msg);
+            if t.starts_with(b"Main PID: ") {
+                None
+            } else if t.starts_with(b"Process: ") {
+                let rest = &t[b"Process: ".len()..];
+                let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if !rest[n..].starts_with(b" ExecStart=") {
+                    return None;
+                }
+                None
+            } else {
+                return None;
+            }
+        }
+    };
+    let how = logfmt(msg, b"code")?;
+    let status = logfmt(msg, b"status").or_else(|| logfmt(msg, b"signal"))?;
+    let mut r = Record::new(Format::Systemd);
+    r.state = Some(State::Terminated);
+    r.container = unit;
+    match how {
+        b"exited" => r.raw_exit_code = Some(lead_int(status)?),
+        b"killed" | b"dumped" => {
+            let n = lead_int(status).and_then(Signal::new).or_else(|| {
+                let name = status.split(|&b| b == b'/').next_back()?;
+                Signal::parse(&String::from_utf8_lossy(name))
+            })?;
+            r.stated_signal = Some(n);
+        }
+        _ => return None,
+    }
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn table() {
+        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 7] = [
+            (
+                "exitscan-exit3.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
+                Some(3),
+                None,
+                Some("exitscan-exit3.service"),
+            ),
+            (
+                "exitscan-segv.service: Main process exited, code=killed, status=11/SEGV",
+                None,
+                Some(11),
+                Some("exitscan-segv.service"),
+            ),
+            (
+                "containerd.service: main process exited, code=dumped, status=5/TRAP",
+                None,
+                Some(5),
+                Some("containerd.service"),
+            ),
+            ("x.service: Main process exited, code=exited, status=143/n/a", Some(143), None, Some("x.service")),
+            ("    Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)", Some(1), None, None),
+            ("   Main PID: 1234 (code=killed, signal=KILL)", None, Some(9), None),
+            ("   Main PID: 1234 (code=exited, status=0/SUCCESS)", Some(0), None, None),
+        ];
+        for (l, code, sig, unit) in ok {
+            let r = parse(l.as_bytes()).unwrap_or_else(|| panic!("{l}"));
+            assert_eq!(
+                (r.raw_exit_code, r.stated_signal.map(|s| s.0), r.container.as_deref()),
+                (code, sig, unit),
+                "{l}"
+            );
+        }
+        for no in [
+            "named.service: Control process exited, code=exited, status=1/FAILURE",
+            "    Process: 99 ExecStartPre=/bin/mkdir -p /x (code=exited, status=0/SUCCESS)",
+            "x.service: Failed with result 'timeout'.",
+            "x.service: Main process exited, code=weird, status=1",
+        ] {
+            assert!(parse(no.as_bytes()).is_none(), "{no}");
+        }
+    }
+}

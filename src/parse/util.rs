@@ -1,0 +1,251 @@
+//! Small zero-copy helpers the format parsers share: integers, logfmt keys,
+//! tokens, trimming and the time conversions every format needs.
+
+use nom::bytes::complete::take_while1;
+use nom::character::complete::char;
+use nom::combinator::{opt, recognize};
+use nom::{IResult, Parser};
+
+/// `-?[0-9]+` as an `i64` (fails on overflow rather than wrapping).
+pub fn int(i: &[u8]) -> IResult<&[u8], i64> {
+    let (rest, digits) = recognize((opt(char('-')), take_while1(|b: u8| b.is_ascii_digit()))).parse(i)?;
+    match std::str::from_utf8(digits).ok().and_then(|s| s.parse::<i64>().ok()) {
+        Some(v) => Ok((rest, v)),
+        None => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
+    }
+}
+
+/// An integer filling the whole of `s` (after trimming blanks).
+pub fn whole_int(s: &[u8]) -> Option<i64> {
+    match int(trim(s)) {
+        Ok((b"", v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// An integer at the start of `s`, ignoring what follows.
+pub fn lead_int(s: &[u8]) -> Option<i64> {
+    int(s).ok().map(|(_, v)| v)
+}
+
+pub fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+pub fn trim(s: &[u8]) -> &[u8] {
+    trim_end(trim_start(s))
+}
+
+pub fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_blank(b) || b == b'\r').count();
+    &s[n..]
+}
+
+pub fn trim_end(s: &[u8]) -> &[u8] {
+    let n = s.iter().rev().take_while(|&&b| is_blank(b) || b == b'\r').count();
+    &s[..s.len() - n]
+}
+
+/// The text of `s` as an owned string (invalid UTF-8 replaced), length-capped.
+pub fn text(s: &[u8]) -> String {
+    const CAP: usize = 4096;
+    let s = if s.len() > CAP { &s[..CAP] } else { s };
+    String::from_utf8_lossy(s).into_owned()
+}
+
+/// `Some(text)` unless `s` is empty after trimming.
+pub fn nonempty(s: &[u8]) -> Option<String> {
+    let s = trim(s);
+    if s.is_empty() {
+        None
+    } else {
+        Some(text(s))
+    }
+}
+
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+/// The value of logfmt key `key` (`key=value` or `key="quoted value"`), where the
+/// key starts the line or follows a blank, `(` or `,`. Escaped quotes (`\"`)
+/// inside a quoted value are kept as printed.
+pub fn logfmt<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    while let Some(at) = find(&line[from..], key) {
+        let start = from + at;
+        let end = start + key.len();
+        from = end;
+        let boundary = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(' | b',' | b'{');
+        if !boundary || line.get(end) != Some(&b'=') {
+            continue;
+        }
+        let v = &line[end + 1..];
+        if let Some(q) = v.strip_prefix(b"\"") {
+            let mut i = 0;
+            while i < q.len() {
+                match q[i] {
+                    b'\\' => i += 2,
+                    b'"' => return Some(&q[..i]),
+                    _ => i += 1,
+                }
+            }
+            return Some(q);
+        }
+        let n = v.iter().take_while(|&&b| !matches!(b, b' ' | b'\t' | b',' | b')' | b'}')).count();
+        return Some(&v[..n]);
+    }
+    None
+}
+
+/// Unquotes `"x"` or `\"x\"`.
+pub fn unquote(v: &[u8]) -> &[u8] {
+    let v = trim(v);
+    let v = v.strip_prefix(b"\\\"").and_then(|x| x.strip_suffix(b"\\\"")).unwrap_or(v);
+    v.strip_prefix(b"\"").and_then(|x| x.strip_suffix(b"\"")).unwrap_or(v)
+}
+
+/// Splits a table row into fields separated by runs of two or more blanks
+/// (single spaces stay inside a field, as in `Exited (1) 5 seconds ago`).
+pub fn table_fields(row: &[u8]) -> Vec<&[u8]> {
+    let row = trim(row);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < row.len() {
+        if is_blank(row[i]) {
+            let run = row[i..].iter().take_while(|&&b| is_blank(b)).count();
+            if run >= 2 || row[i] == b'\t' {
+                out.push(&row[start..i]);
+                start = i + run;
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    if start < row.len() {
+        out.push(&row[start..]);
+    }
+    out
+}
+
+/// A DNS-1123 label or subdomain (`[a-z0-9]([-a-z0-9.]*[a-z0-9])?`): what a
+/// Kubernetes container name looks like.
+pub fn is_dns_name(s: &[u8]) -> bool {
+    let ok_end = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !s.is_empty()
+        && s.len() <= 253
+        && s.first().is_some_and(ok_end)
+        && s.last().is_some_and(ok_end)
+        && s.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+/// Converts the time formats the inputs print into RFC 3339 UTC.
+pub mod when {
+    use time::format_description::well_known::{Rfc2822, Rfc3339};
+    use time::{OffsetDateTime, UtcOffset};
+
+    fn out(t: OffsetDateTime) -> Option<String> {
+        // Go's zero time (`0001-01-01`) means "not set".
+        if t.year() <= 1 {
+            return None;
+        }
+        t.to_offset(UtcOffset::UTC).format(&Rfc3339).ok()
+    }
+
+    /// RFC 3339 / RFC3339Nano with any offset.
+    pub fn rfc3339(s: &str) -> Option<String> {
+        out(OffsetDateTime::parse(s.trim(), &Rfc3339).ok()?)
+    }
+
+    /// kubectl describe's `Mon, 02 Jan 2006 15:04:05 -0700` (RFC 1123Z).
+    pub fn rfc1123(s: &str) -> Option<String> {
+        let s = s.trim();
+        // `time` rejects year 0001 here; that is Go's zero time ("not set") anyway.
+        OffsetDateTime::parse(s, &Rfc2822).ok().and_then(out)
+    }
+
+    /// Go's `time.Time.String()`: `2019-05-16 22:04:19.073921379 +0000 UTC`.
+    pub fn go(s: &str) -> Option<String> {
+        let mut parts = s.split_whitespace();
+        let (date, clock, off) = (parts.next()?, parts.next()?, parts.next()?);
+        let off = if off.len() == 5 { format!("{}:{}", &off[..3], &off[3..]) } else { off.to_string() };
+        rfc3339(&format!("{date}T{clock}{off}"))
+    }
+
+    /// Unix seconds and nanoseconds.
+    pub fn unix(secs: i64, nanos: i64) -> Option<String> {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos)).ok()?;
+        out(t)
+    }
+
+    /// Whatever of the above fits.
+    pub fn any(s: &str) -> Option<String> {
+        rfc3339(s).or_else(|| rfc1123(s)).or_else(|| go(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints() {
+        assert_eq!(whole_int(b" 137 "), Some(137));
+        assert_eq!(whole_int(b"-1"), Some(-1));
+        assert_eq!(whole_int(b"3221225477"), Some(3221225477));
+        assert_eq!(whole_int(b"99999999999999999999999"), None);
+        assert_eq!(whole_int(b"12a"), None);
+        assert_eq!(whole_int(b""), None);
+        assert_eq!(whole_int(b"-"), None);
+        assert_eq!(lead_int(b"0(success)."), Some(0));
+    }
+
+    #[test]
+    fn logfmt_values() {
+        let l = br#"time="x" msg="container terminated" namespace=prod pod=a-1 exitCode=137 reason=OOMKilled"#;
+        assert_eq!(logfmt(l, b"exitCode"), Some(&b"137"[..]));
+        assert_eq!(logfmt(l, b"msg"), Some(&b"container terminated"[..]));
+        assert_eq!(logfmt(l, b"pod"), Some(&b"a-1"[..]));
+        assert_eq!(logfmt(l, b"code"), None);
+        assert_eq!(logfmt(b"(exitCode=137, image=x, name=oom)", b"name"), Some(&b"oom"[..]));
+        assert_eq!(logfmt(b"(exitCode=137, image=x, name=oom)", b"exitCode"), Some(&b"137"[..]));
+        assert_eq!(logfmt(br#"a="q \"x\" y" b=1"#, b"a"), Some(&br#"q \"x\" y"#[..]));
+    }
+
+    #[test]
+    fn fields() {
+        let row = b"7dc50529899f        busybox:latest      \"sh\"                18 seconds ago      Exited (-127) 3 seconds ago                       loving_jang         ";
+        let f = table_fields(row);
+        assert_eq!(f.last(), Some(&&b"loving_jang"[..]));
+        assert!(f.contains(&&b"Exited (-127) 3 seconds ago"[..]));
+    }
+
+    #[test]
+    fn names() {
+        for ok in ["main", "front-end", "a", "init-db.v2", "c0"] {
+            assert!(is_dns_name(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["Main", "-a", "a-", "", "a b", "EXIT_CODE", "a_b"] {
+            assert!(!is_dns_name(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(when::rfc1123("Tue, 12 Aug 2025 06:42:07 +0200").as_deref(), Some("2025-08-12T04:42:07Z"));
+        assert_eq!(when::rfc1123("Mon, 01 Jan 0001 00:00:00 +0000"), None);
+        assert_eq!(when::rfc3339("2024-01-28T09:05:11.123456789Z").as_deref(), Some("2024-01-28T09:05:11.123456789Z"));
+        assert_eq!(
+            when::go("2019-05-16 22:04:19.073921379 +0000 UTC").as_deref(),
+            Some("2019-05-16T22:04:19.073921379Z")
+        );
+        assert_eq!(when::unix(1699250901, 264293162).as_deref(), Some("2023-11-06T06:08:21.264293162Z"));
+        assert_eq!(when::any("garbage"), None);
+    }
+}

@@ -1,0 +1,1137 @@
+//! The scanner: bytes in, [`Item`]s out, in input order.
+//!
+//! It reads big buffers and, while no multi-line parser is active, does not
+//! look at lines one by one: it searches the buffer for the prefilter's
+//! literals ([`crate::parse::LITERALS`]) and visits only the lines that hold
+//! one, plus lines longer than [`LONG_LINE`] (the 16 KiB pieces CRI and
+//! docker split long messages into, which must be joined before searching).
+//! A visited line is unwrapped ([`crate::frame`]), joined with its partial
+//! pieces, and dispatched to the parsers its literals select.
+//!
+//! Multi-line formats switch the scanner to *line mode*: the parser finds
+//! where its block starts by looking back from the line that triggered it
+//! (at most [`ScanConfig::lookback`] bytes, never before the end of the
+//! previous block) and is then fed every line until it says the block ended.
+//!
+//! Memory is flat: the buffer holds one read plus the lookback window, and
+//! grows only up to [`ScanConfig::max_line`] for a single long line. Longer
+//! lines are cut there (the cut is counted, once, in `dropped`).
+
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use crate::frame::{self, Framing, Stream};
+use crate::parse::describe::{self, Describe};
+use crate::parse::doc::{self, Doc};
+use crate::parse::getpods::{self, Table};
+use crate::parse::{
+    self, containerd, crio, docker, kernel, kubelet, orchestrator, supervisord, systemd, Evidence, Hits, Item,
+};
+use crate::record::{Format, Record};
+
+/// Lines at least this long are visited even without a literal: they may be
+/// pieces of a split message whose literal straddles two pieces.
+pub const LONG_LINE: usize = 16 * 1024;
+
+/// Input formats `--format` can force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Every line is CRI-framed; others are parse errors.
+    Cri,
+    /// Every line is a docker json-file line; others are parse errors.
+    DockerJson,
+    /// Only this parser runs.
+    Only(Format),
+}
+
+impl InputFormat {
+    pub fn parse(s: &str) -> Option<InputFormat> {
+        match s {
+            "cri" => Some(InputFormat::Cri),
+            "docker-json" => Some(InputFormat::DockerJson),
+            other => Format::parse(other).map(InputFormat::Only),
+        }
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        let mut v = vec!["cri", "docker-json"];
+        v.extend(Format::ALL.iter().map(|f| f.as_str()));
+        v
+    }
+}
+
+/// Scanner limits.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub format: Option<InputFormat>,
+    /// The longest line kept whole; longer lines are cut (and counted).
+    pub max_line: usize,
+    /// How far back a block parser may look for where its block starts.
+    pub lookback: usize,
+    /// Bytes asked of each `read`.
+    pub read_size: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 1 << 20 }
+    }
+}
+
+/// Why input was dropped (`exitscan_dropped_total{why}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dropped {
+    /// The part of a line past `max_line`.
+    OversizedLine,
+    /// Partial CRI / docker pieces that grew past `max_line` or were never completed.
+    StalePartial,
+}
+
+impl Dropped {
+    pub const ALL: [Dropped; 2] = [Dropped::OversizedLine, Dropped::StalePartial];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dropped::OversizedLine => "oversized_line",
+            Dropped::StalePartial => "stale_partial",
+        }
+    }
+}
+
+/// A problem with the input that cost a record (reported with file and line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub format: &'static str,
+    pub what: String,
+}
+
+/// Where the scanner's results go.
+pub trait ScanOutput {
+    fn item(&mut self, item: Item);
+    /// A problem that cost a record.
+    fn problem(&mut self, _p: Problem) {}
+    /// Something was dropped (`bytes` of it).
+    fn dropped(&mut self, _why: Dropped, _bytes: u64) {}
+    /// Input bytes, unchanged and in order, interleaved with `item` calls so
+    /// that each item follows the line that completed it (passthrough output).
+    fn raw(&mut self, _bytes: &[u8]) {}
+    fn wants_raw(&self) -> bool {
+        false
+    }
+}
+
+/// Lines and bytes seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    pub bytes: u64,
+    /// Lines by framing, indexed like [`Framing::ALL`].
+    pub lines: [u64; 4],
+}
+
+fn framing_index(f: Framing) -> usize {
+    match f {
+        Framing::Plain => 0,
+        Framing::Cri => 1,
+        Framing::DockerJson => 2,
+        Framing::Journal => 3,
+    }
+}
+
+enum Mode {
+    Skip,
+    Describe(Box<Describe>),
+    Doc(Box<Doc>),
+    Table(Table),
+    /// Spark's `exit code: N`, waiting for `termination reason:` on the next line.
+    Spark(Box<Record>),
+}
+
+/// Partial pieces of one stream waiting for their final piece.
+#[derive(Default)]
+struct Partial {
+    bytes: Vec<u8>,
+    first_line: u64,
+    time: Option<Vec<u8>>,
+    /// Lines seen since the last piece (a partial nobody completes goes stale).
+    idle: u32,
+    overflow: bool,
+}
+
+/// After this many lines without a piece of its stream, a partial is scanned
+/// as it is and dropped.
+const STALE_AFTER: u32 = 4096;
+
+/// A long line being cut at `max_line`: bytes up to its newline are skipped.
+struct Cut {
+    dropped: u64,
+}
+
+pub struct Scanner {
+    cfg: ScanConfig,
+    source: Arc<str>,
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    /// Next byte to process; always a line start.
+    pos: usize,
+    filled: usize,
+    /// Lookback never goes before this (a line start).
+    floor: usize,
+    /// `line_no` is the 1-based number of the line starting at `line_pos`.
+    line_pos: usize,
+    line_no: u64,
+    /// Lines counted into `stats` up to this position.
+    counted_pos: usize,
+    mode: Mode,
+    partials: [Option<Box<Partial>>; 4],
+    long_probe: usize,
+    raw_done: u64,
+    cut: Option<Cut>,
+    last_framing: Framing,
+    pub stats: ScanStats,
+    eof: bool,
+    scratch: Vec<u8>,
+    time_scratch: Vec<u8>,
+}
+
+fn partial_slot(f: Framing, s: Option<Stream>) -> usize {
+    let base = if f == Framing::Cri { 0 } else { 2 };
+    base + usize::from(s == Some(Stream::Stderr))
+}
+
+impl Scanner {
+    pub fn new(source: impl Into<Arc<str>>, cfg: ScanConfig) -> Scanner {
+        let cap = cfg.read_size + cfg.lookback;
+        Scanner {
+            cfg,
+            source: source.into(),
+            buf: Vec::with_capacity(cap),
+            base: 0,
+            pos: 0,
+            filled: 0,
+            floor: 0,
+            line_pos: 0,
+            line_no: 1,
+            counted_pos: 0,
+            mode: Mode::Skip,
+            partials: Default::default(),
+            long_probe: 0,
+            raw_done: 0,
+            cut: None,
+            last_framing: Framing::Plain,
+            stats: ScanStats::default(),
+            eof: false,
+            scratch: Vec::new(),
+            time_scratch: Vec::new(),
+        }
+    }
+
+    pub fn source(&self) -> &Arc<str> {
+        &self.source
+    }
+
+    /// Reads `r` to its end, scanning as it goes.
+    pub fn scan_reader<R: Read + ?Sized>(&mut self, r: &mut R, out: &mut dyn ScanOutput) -> io::Result<()> {
+        loop {
+            let n = self.read_some(r)?;
+            if n == 0 {
+                break;
+            }
+            self.process(out);
+        }
+        self.finish(out);
+        Ok(())
+    }
+
+    /// One `read` into the buffer; returns the bytes read (0 at end of input).
+    pub fn read_some<R: Read + ?Sized>(&mut self, r: &mut R) -> io::Result<usize> {
+        self.make_room();
+        let want = self.cfg.read_size.max(1);
+        if self.buf.len() < self.filled + want {
+            self.buf.resize(self.filled + want, 0);
+        }
+        let n = loop {
+            match r.read(&mut self.buf[self.filled..self.filled + want]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        self.filled += n;
+        self.stats.bytes += n as u64;
+        Ok(n)
+    }
+
+    /// Appends bytes (for callers that already hold them) and scans complete lines.
+    pub fn feed(&mut self, mut data: &[u8], out: &mut dyn ScanOutput) {
+        while !data.is_empty() {
+            self.make_room();
+            let want = self.cfg.read_size.max(1).min(data.len());
+            if self.buf.len() < self.filled + want {
+                self.buf.resize(self.filled + want, 0);
+            }
+            self.buf[self.filled..self.filled + want].copy_from_slice(&data[..want]);
+            self.filled += want;
+            self.stats.bytes += want as u64;
+            data = &data[want..];
+            self.process(out);
+        }
+    }
+
+    /// Moves what is still needed to the front of the buffer.
+    fn make_room(&mut self) {
+        if self.buf.len() >= self.filled + self.cfg.read_size && self.filled > 0 {
+            return;
+        }
+        self.count_lines_to(self.pos);
+        let mut keep = self.pos.saturating_sub(self.cfg.lookback);
+        if keep > 0 {
+            // Keep whole lines only.
+            keep = match memchr::memrchr(b'\n', &self.buf[..keep]) {
+                Some(nl) => nl + 1,
+                None => 0,
+            };
+        }
+        keep = keep.min(self.pos).min(self.counted_pos).min(self.line_pos);
+        if keep == 0 {
+            return;
+        }
+        self.buf.copy_within(keep..self.filled, 0);
+        self.base += keep as u64;
+        self.pos -= keep;
+        self.filled -= keep;
+        self.floor = self.floor.saturating_sub(keep);
+        self.line_pos -= keep;
+        self.counted_pos -= keep;
+        self.long_probe = self.long_probe.saturating_sub(keep);
+        // Give back memory a single huge line made us take.
+        let normal = self.cfg.read_size + self.cfg.lookback;
+        if self.buf.capacity() > 4 * normal && self.filled < normal {
+            self.buf.truncate(self.filled);
+            self.buf.shrink_to(normal);
+        }
+    }
+
+    /// Scans the complete lines in the buffer.
+    pub fn process(&mut self, out: &mut dyn ScanOutput) {
+        if let Some(cut) = self.cut.as_mut() {
+            // Skipping the rest of a cut line.
+            match memchr::memchr(b'\n', &self.buf[self.pos..self.filled]) {
+                Some(nl) => {
+                    cut.dropped += nl as u64;
+                    let d = cut.dropped;
+                    self.cut = None;
+                    out.dropped(Dropped::OversizedLine, d);
+                    self.pass_raw_to(self.pos + nl + 1, out);
+                    self.pos += nl + 1;
+                    self.line_pos = self.pos;
+                    self.line_no += 1;
+                    self.counted_pos = self.pos;
+                    self.stats.lines[framing_index(self.last_framing)] += 1;
+                    self.floor = self.pos;
+                }
+                None => {
+                    cut.dropped += (self.filled - self.pos) as u64;
+                    let end = self.filled;
+                    self.pass_raw_to(end, out);
+                    self.pos = end;
+                    self.line_pos = end;
+                    self.counted_pos = end;
+                    self.floor = end;
+                    return;
+                }
+            }
+        }
+        let end = match memchr::memrchr(b'\n', &self.buf[self.pos..self.filled]) {
+            Some(nl) => self.pos + nl + 1,
+            None => {
+                if self.filled - self.pos >= self.cfg.max_line {
+                    self.cut_line(out);
+                }
+                return;
+            }
+        };
+        self.scan_region(end, out);
+        if self.filled - self.pos >= self.cfg.max_line {
+            self.cut_line(out);
+        }
+    }
+
+    /// The line at `pos` has no newline within `max_line`: scan what we have
+    /// as the line and skip the rest of it.
+    fn cut_line(&mut self, out: &mut dyn ScanOutput) {
+        let end = self.pos + self.cfg.max_line;
+        let dropped = (self.filled - end) as u64;
+        // Scan the kept part as a line of its own.
+        let ls = self.pos;
+        self.visit(ls, end, end, out);
+        self.pos = end;
+        self.pass_raw_to(self.filled, out);
+        self.cut = Some(Cut { dropped });
+        self.pos = self.filled;
+        self.line_pos = self.pos;
+        self.counted_pos = self.pos;
+        self.floor = self.pos;
+    }
+
+    /// End of input: scans a last line without newline and closes open blocks.
+    pub fn finish(&mut self, out: &mut dyn ScanOutput) {
+        if self.eof {
+            return;
+        }
+        self.eof = true;
+        if let Some(cut) = self.cut.take() {
+            out.dropped(Dropped::OversizedLine, cut.dropped);
+        }
+        if self.pos < self.filled {
+            let end = self.filled;
+            self.scan_region_eof(end, out);
+        }
+        self.end_mode(self.filled, out);
+        // Partials nobody completed: scan what they hold.
+        for slot in 0..self.partials.len() {
+            if let Some(p) = self.partials[slot].take() {
+                let at = self.filled;
+                let time = p.time.clone();
+                self.dispatch(&p.bytes, p.first_line, time.as_deref(), self.filled, at, out);
+            }
+        }
+        self.count_lines_to(self.filled);
+        self.pass_raw_to(self.filled, out);
+    }
+
+    fn scan_region_eof(&mut self, end: usize, out: &mut dyn ScanOutput) {
+        // Treat the tail as a line: scan complete lines, then the remainder.
+        if let Some(nl) = memchr::memrchr(b'\n', &self.buf[self.pos..end]) {
+            let e = self.pos + nl + 1;
+            self.scan_region(e, out);
+        }
+        while self.pos < end {
+            let ls = self.pos;
+            self.visit(ls, end, end, out);
+            if self.pos == ls {
+                // A block parser handed the line back; it ends at EOF, scan it plainly.
+                self.end_mode(ls, out);
+                self.visit(ls, end, end, out);
+                self.pos = end;
+            }
+        }
+    }
+
+    fn scan_region(&mut self, end: usize, out: &mut dyn ScanOutput) {
+        let ac = parse::prefilter();
+        while self.pos < end {
+            let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
+            if line_mode {
+                let ls = self.pos;
+                let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
+                self.visit(ls, le, (le + 1).min(end), out);
+                if self.pos == ls && matches!(self.mode, Mode::Skip) {
+                    // The block ended before this line; look at it afresh.
+                    continue;
+                }
+                if self.pos == ls {
+                    // Defensive: a parser that neither consumed nor released the line.
+                    self.end_mode(ls, out);
+                }
+                continue;
+            }
+            // Skip mode: jump to the next line holding a literal or a long line.
+            let hit = ac.find(&self.buf[self.pos..end]).map(|m| self.pos + m.start());
+            let hit_line =
+                hit.map(|h| memchr::memrchr(b'\n', &self.buf[self.pos..h]).map_or(self.pos, |n| self.pos + n + 1));
+            let long = self.find_long_line(hit_line.unwrap_or(end));
+            let Some(ls) = (match (hit_line, long) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }) else {
+                self.pos = end;
+                break;
+            };
+            self.pos = ls;
+            let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
+            self.visit(ls, le, (le + 1).min(end), out);
+            if self.pos == ls {
+                // Defensive: never loop on one line.
+                self.pos = (le + 1).min(end);
+            }
+        }
+    }
+
+    /// The start of the first line in `[pos, limit)` longer than `LONG_LINE / 2`
+    /// that contains a whole aligned window without a newline.
+    fn find_long_line(&mut self, limit: usize) -> Option<usize> {
+        const WIN: usize = LONG_LINE / 2;
+        let mut w = self.long_probe.max(self.pos);
+        while w + WIN <= limit {
+            match memchr::memchr(b'\n', &self.buf[w..w + WIN]) {
+                Some(_) => {
+                    w += WIN;
+                }
+                None => {
+                    let ls = memchr::memrchr(b'\n', &self.buf[self.pos..w]).map_or(self.pos, |n| self.pos + n + 1);
+                    let le = memchr::memchr(b'\n', &self.buf[w..self.filled]).map_or(self.filled, |n| w + n);
+                    self.long_probe = le;
+                    return Some(ls);
+                }
+            }
+        }
+        self.long_probe = w;
+        None
+    }
+
+    fn count_lines_to(&mut self, p: usize) {
+        if p > self.counted_pos {
+            let n = bytecount::count(&self.buf[self.counted_pos..p], b'\n') as u64;
+            self.stats.lines[framing_index(self.last_framing)] += n;
+            self.counted_pos = p;
+        }
+    }
+
+    /// The 1-based number of the line starting at `p`.
+    fn line_at(&mut self, p: usize) -> u64 {
+        if p >= self.line_pos {
+            self.line_no += bytecount::count(&self.buf[self.line_pos..p], b'\n') as u64;
+            self.line_pos = p;
+            self.line_no
+        } else {
+            self.line_no - bytecount::count(&self.buf[p..self.line_pos], b'\n') as u64
+        }
+    }
+
+    fn pass_raw_to(&mut self, p: usize, out: &mut dyn ScanOutput) {
+        let at = self.base + p as u64;
+        if out.wants_raw() && at > self.raw_done {
+            let from = (self.raw_done - self.base) as usize;
+            out.raw(&self.buf[from..p]);
+        }
+        self.raw_done = self.raw_done.max(at);
+    }
+
+    fn emit(&mut self, mut item: Item, at: usize, out: &mut dyn ScanOutput) {
+        self.pass_raw_to(at, out);
+        if let Item::Record(r) = &mut item {
+            r.source = self.source.clone();
+        }
+        out.item(item);
+    }
+
+    fn emit_records(&mut self, recs: Vec<Record>, at: usize, out: &mut dyn ScanOutput) {
+        for r in recs {
+            self.emit(Item::Record(Box::new(r)), at, out);
+        }
+    }
+
+    /// Visits the line `[ls, le)`; `next` is where the following line starts.
+    fn visit(&mut self, ls: usize, le: usize, next: usize, out: &mut dyn ScanOutput) {
+        self.count_lines_to(ls);
+        let line_no = self.line_at(ls);
+        // The message is copied into reusable buffers so that parsers can run
+        // while the scanner's own buffer stays borrowable (no allocation per line).
+        let mut msg = std::mem::take(&mut self.scratch);
+        let mut time = std::mem::take(&mut self.time_scratch);
+        msg.clear();
+        time.clear();
+        let (framing, stream, partial, has_time) = {
+            let raw = &self.buf[ls..le];
+            let f = frame::frame(raw);
+            msg.extend_from_slice(&f.msg);
+            if let Some(t) = f.time {
+                time.extend_from_slice(t);
+            }
+            (f.framing, f.stream, f.partial, f.time.is_some())
+        };
+        let forced = match self.cfg.format {
+            Some(InputFormat::Cri) => Some(Framing::Cri),
+            Some(InputFormat::DockerJson) => Some(Framing::DockerJson),
+            _ => None,
+        };
+        if let Some(want) = forced {
+            if framing != want && le > ls {
+                let format = if want == Framing::Cri { "cri" } else { "docker-json" };
+                out.problem(Problem { line: line_no, format, what: "not a line of this format".to_string() });
+                self.pos = next;
+                self.scratch = msg;
+                self.time_scratch = time;
+                return;
+            }
+        }
+        self.last_framing = framing;
+        let time_ref = if has_time { Some(&time[..]) } else { None };
+
+        // Partial pieces wait for the rest of their message.
+        if framing == Framing::Cri || framing == Framing::DockerJson {
+            let slot = partial_slot(framing, stream);
+            if partial {
+                let max = self.cfg.max_line;
+                let p = self.partials[slot].get_or_insert_with(|| {
+                    Box::new(Partial { first_line: line_no, time: time_ref.map(<[u8]>::to_vec), ..Partial::default() })
+                });
+                p.idle = 0;
+                if p.bytes.len() + msg.len() <= max {
+                    p.bytes.extend_from_slice(&msg);
+                } else {
+                    p.overflow = true;
+                    let room = max.saturating_sub(p.bytes.len()).min(msg.len());
+                    p.bytes.extend_from_slice(&msg[..room]);
+                    out.dropped(Dropped::StalePartial, (msg.len() - room) as u64);
+                }
+                self.pos = next;
+                self.scratch = msg;
+                self.time_scratch = time;
+                return;
+            }
+            if let Some(p) = self.partials[slot].take() {
+                let mut joined = p.bytes;
+                joined.extend_from_slice(&msg);
+                self.age_partials(next, out);
+                self.deliver(&joined, p.first_line, p.time.as_deref(), ls, next, framing, out);
+                self.scratch = msg;
+                self.time_scratch = time;
+                return;
+            }
+        }
+        self.age_partials(next, out);
+        self.deliver(&msg, line_no, time_ref, ls, next, framing, out);
+        self.scratch = msg;
+        self.time_scratch = time;
+    }
+
+    /// Partials of other streams age with every line; stale ones are scanned and dropped.
+    fn age_partials(&mut self, at: usize, out: &mut dyn ScanOutput) {
+        for slot in 0..self.partials.len() {
+            let stale = match self.partials[slot].as_mut() {
+                Some(p) => {
+                    p.idle += 1;
+                    p.idle > STALE_AFTER
+                }
+                None => false,
+            };
+            if stale {
+                if let Some(p) = self.partials[slot].take() {
+                    out.dropped(Dropped::StalePartial, 0);
+                    let time = p.time.clone();
+                    self.dispatch(&p.bytes, p.first_line, time.as_deref(), at, at, out);
+                }
+            }
+        }
+    }
+
+    /// Hands one message to the active block parser, or dispatches it.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &mut self,
+        msg: &[u8],
+        line_no: u64,
+        time: Option<&[u8]>,
+        ls: usize,
+        next: usize,
+        framing: Framing,
+        out: &mut dyn ScanOutput,
+    ) {
+        match &mut self.mode {
+            Mode::Skip => {
+                self.pos = next;
+                self.dispatch_line(msg, line_no, time, ls, next, framing, out);
+            }
+            Mode::Describe(d) => match d.feed(msg, line_no) {
+                describe::Step::Continue => self.pos = next,
+                describe::Step::EndBefore => {
+                    self.end_mode(ls, out);
+                    self.floor = ls;
+                    // pos stays at ls: the line is looked at afresh.
+                    self.pos = ls;
+                }
+            },
+            Mode::Doc(d) => {
+                let step = d.feed(msg, line_no);
+                let done = d.take_records();
+                self.emit_records(done, next, out);
+                match step {
+                    doc::Step::Continue => self.pos = next,
+                    doc::Step::EndAfter => {
+                        self.end_mode(next, out);
+                        self.pos = next;
+                        self.floor = next;
+                    }
+                    doc::Step::EndBefore => {
+                        self.end_mode(ls, out);
+                        self.floor = ls;
+                        self.pos = ls;
+                    }
+                }
+            }
+            Mode::Table(t) => match getpods::row(t, msg) {
+                Some(rec) => {
+                    self.pos = next;
+                    if let Some(r) = rec {
+                        let mut r = r;
+                        r.line = line_no;
+                        self.emit(Item::Record(Box::new(r)), next, out);
+                    }
+                }
+                None => {
+                    self.mode = Mode::Skip;
+                    self.floor = ls;
+                    self.pos = ls;
+                }
+            },
+            Mode::Spark(_) => {
+                let Mode::Spark(mut r) = std::mem::replace(&mut self.mode, Mode::Skip) else { return };
+                if let Some(reason) = orchestrator::status_reason(msg) {
+                    r.reason = Some(reason);
+                    self.emit(Item::Record(r), next, out);
+                    self.pos = next;
+                    self.floor = next;
+                } else {
+                    self.emit(Item::Record(r), ls, out);
+                    self.pos = ls;
+                    self.floor = ls;
+                }
+            }
+        }
+    }
+
+    /// Leaves line mode, emitting what the block parser holds at offset `at`.
+    fn end_mode(&mut self, at: usize, out: &mut dyn ScanOutput) {
+        match std::mem::replace(&mut self.mode, Mode::Skip) {
+            Mode::Skip | Mode::Table(_) => {}
+            Mode::Describe(mut d) => {
+                let recs = d.finish();
+                for p in std::mem::take(&mut d.problems) {
+                    out.problem(Problem { line: p.line, format: "describe", what: p.what });
+                }
+                self.emit_records(recs, at, out);
+            }
+            Mode::Doc(mut d) => {
+                let recs = d.finish();
+                self.emit_records(recs, at, out);
+            }
+            Mode::Spark(r) => self.emit(Item::Record(r), at, out),
+        }
+    }
+
+    fn allowed(&self, f: Format) -> bool {
+        match self.cfg.format {
+            Some(InputFormat::Only(only)) => only == f,
+            _ => true,
+        }
+    }
+
+    /// A message in skip mode (a hit line, a joined message, a long line).
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch_line(
+        &mut self,
+        msg: &[u8],
+        line_no: u64,
+        time: Option<&[u8]>,
+        ls: usize,
+        next: usize,
+        framing: Framing,
+        out: &mut dyn ScanOutput,
+    ) {
+        let h = parse::hits(msg);
+        if h.0 == 0 {
+            return;
+        }
+        // Multi-line formats first: they take over the following lines.
+        if h.any(Hits::DESCRIBE) && self.allowed(Format::Describe) {
+            if describe::is_collapsed(msg) {
+                let mut d = Describe::new();
+                for l in describe::expand_collapsed(msg) {
+                    d.feed(&l, line_no);
+                }
+                let recs = d.finish();
+                self.emit_records(recs, next, out);
+                return;
+            }
+            if describe::split_line(msg).key == Some(b"Exit Code") {
+                let root = self.block_root(ls, framing, describe::is_describe_like, describe::is_pod_start, true);
+                self.start_block(Mode::Describe(Box::default()), root, ls, next, framing, out);
+                return;
+            }
+        }
+        if h.any(Hits::EXITCODE_LOWER | Hits::EXITCODE_UPPER) {
+            if let Some(syntax) = doc::key_line_syntax(msg) {
+                if self.allowed(Format::PodJson) || self.allowed(Format::Docker) {
+                    let root = self.block_root(
+                        ls,
+                        framing,
+                        |m| doc::is_doc_like(m, syntax),
+                        |m| doc::is_doc_start(m, syntax),
+                        false,
+                    );
+                    self.start_block(Mode::Doc(Box::new(Doc::new(syntax))), root, ls, next, framing, out);
+                    return;
+                }
+            }
+        }
+        if h.any(Hits::RESTARTS) && self.allowed(Format::GetPods) {
+            if let Some(t) = getpods::header(msg) {
+                self.mode = Mode::Table(t);
+                return;
+            }
+        }
+        self.dispatch(msg, line_no, time, ls, next, out);
+    }
+
+    /// Single-line parsers, most specific first; the first that reads a
+    /// termination wins (a line is one record, except Argo's `(exit code N)`).
+    fn dispatch(
+        &mut self,
+        msg: &[u8],
+        line_no: u64,
+        time: Option<&[u8]>,
+        ls: usize,
+        next: usize,
+        out: &mut dyn ScanOutput,
+    ) {
+        let h = parse::hits(msg);
+        if h.0 == 0 {
+            return;
+        }
+        let mut recs: Vec<Record> = Vec::new();
+        let trimmed = crate::parse::util::trim(msg);
+        let json = trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}');
+        if orchestrator::is_exec_exit(msg) {
+            // kubectl exec / exec probes: an exec's exit, never the container's.
+        } else if json {
+            self.dispatch_json(trimmed, line_no, &mut recs, out, next);
+        } else {
+            self.dispatch_text(msg, h, line_no, ls, &mut recs);
+        }
+        // Evidence is independent of records.
+        if h.any(Hits::OOM_EVENT) && !json {
+            if let Some(e) = containerd::oom_evidence(msg).or_else(|| docker::oom_event_text(msg)) {
+                self.emit(Item::Evidence(e), next, out);
+            }
+        }
+        if h.any(Hits::OOM_KILL) {
+            if let Some(e) = kernel::evidence(msg) {
+                self.emit(Item::Evidence(e), next, out);
+            }
+        }
+        let time = time.and_then(|t| std::str::from_utf8(t).ok()).map(str::to_string);
+        for mut r in recs {
+            if !self.allowed(r.format) {
+                continue;
+            }
+            if r.line == 0 {
+                r.line = line_no;
+            }
+            // The log line's own timestamp identifies the line; a time the
+            // message carries (klog's header, logfmt `time=`) refines a
+            // journal timestamp, which has only whole seconds.
+            r.log_time = match (time.as_deref(), r.log_time.take()) {
+                (Some(t), Some(own)) if is_coarse(t) => Some(format!("{t} {own}")),
+                (Some(t), _) => Some(t.to_string()),
+                (None, own) => own,
+            };
+            self.emit(Item::Record(Box::new(r)), next, out);
+        }
+    }
+
+    fn dispatch_json(
+        &mut self,
+        msg: &[u8],
+        line_no: u64,
+        recs: &mut Vec<Record>,
+        out: &mut dyn ScanOutput,
+        next: usize,
+    ) {
+        match serde_json::from_slice::<serde_json::Value>(msg) {
+            Ok(v) => match docker::event_json(&v) {
+                Ok(Some(r)) => recs.push(r),
+                Err(Some(e)) => self.emit(Item::Evidence(e), next, out),
+                _ => {
+                    if v.get("Type").is_none() {
+                        recs.extend(doc::parse_compact(msg, line_no));
+                    }
+                }
+            },
+            Err(_) => recs.extend(doc::parse_compact(msg, line_no)),
+        }
+    }
+
+    fn dispatch_text(&mut self, msg: &[u8], h: Hits, line_no: u64, ls: usize, recs: &mut Vec<Record>) {
+        let one = |r: Option<Record>, recs: &mut Vec<Record>| -> bool {
+            match r {
+                Some(r) => {
+                    recs.push(r);
+                    true
+                }
+                None => false,
+            }
+        };
+        if h.any(Hits::EXIT_STATUS_US | Hits::EXITSTATUS) && one(containerd::parse(msg), recs) {
+            return;
+        }
+        if h.any(Hits::EXITCODE_LOWER) && one(kubelet::parse(msg), recs) {
+            return;
+        }
+        if h.any(Hits::EXITCODE_LOWER | Hits::EXITCODE_UPPER) && one(docker::event_text(msg), recs) {
+            return;
+        }
+        if h.any(Hits::XITED_WITH | Hits::EXIT_CODE_LOWER) && one(crio::parse(msg), recs) {
+            return;
+        }
+        if h.any(Hits::XITED_WITH)
+            && (one(docker::compose_v2(msg), recs) || one(orchestrator::exited_with_exit_code(msg), recs))
+        {
+            return;
+        }
+        if h.any(Hits::EXITED_PAREN) && one(docker::ps_row(msg), recs) {
+            return;
+        }
+        if h.any(Hits::COMPOSE_EXIT) && one(docker::compose_v1_row(msg), recs) {
+            return;
+        }
+        if h.any(Hits::SUPERVISORD) && one(supervisord::parse(msg), recs) {
+            return;
+        }
+        if h.any(Hits::SYSTEMD) {
+            if let Some(mut r) = systemd::parse(msg) {
+                if r.container.is_none() {
+                    r.container = self.systemctl_unit(ls);
+                }
+                recs.push(r);
+                return;
+            }
+        }
+        if h.any(Hits::KILLED_PROCESS) && one(kernel::parse(msg), recs) {
+            return;
+        }
+        if h.any(Hits::EXIT_CODE_LOWER) {
+            let argo = orchestrator::reason_exit_code(msg);
+            if !argo.is_empty() {
+                recs.extend(argo);
+                return;
+            }
+            if let Some(code) = orchestrator::status_exit_code(msg) {
+                let mut r = Record::new(Format::Orchestrator);
+                r.raw_exit_code = Some(code);
+                r.state = Some(crate::record::State::Terminated);
+                r.line = line_no;
+                r.container = self.spark_container(ls);
+                if self.allowed(Format::Orchestrator) {
+                    self.mode = Mode::Spark(Box::new(r));
+                }
+                return;
+            }
+        }
+        if h.any(Hits::EXITCODE_LOWER) && one(orchestrator::logfmt_exit(msg), recs) {
+            return;
+        }
+        if h.any(Hits::EVENT_EXIT) {
+            let mut text = Vec::new();
+            if !crate::parse::util::contains(msg, b"event-info={") {
+                for prev in self.prev_messages(ls, 2).into_iter().rev() {
+                    text.extend_from_slice(&prev);
+                    text.push(b'\n');
+                }
+            }
+            text.extend_from_slice(msg);
+            one(docker::libcontainerd(&text), recs);
+        }
+    }
+
+    /// Up to `n` messages before the line at `ls` (nearest first), within the floor.
+    fn prev_messages(&self, ls: usize, n: usize) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut end = ls;
+        while out.len() < n && end > self.floor {
+            let prev_end = end - 1;
+            let start =
+                memchr::memrchr(b'\n', &self.buf[self.floor..prev_end]).map_or(self.floor, |p| self.floor + p + 1);
+            out.push(frame::frame(&self.buf[start..prev_end]).msg.into_owned());
+            end = start;
+        }
+        out
+    }
+
+    /// `● name.service - ...` above a `systemctl status` `Main PID:` / `Process:` line.
+    fn systemctl_unit(&self, ls: usize) -> Option<String> {
+        for m in self.prev_messages(ls, 16) {
+            let t = crate::parse::util::trim_start(&m);
+            let rest = t.strip_prefix("● ".as_bytes()).or_else(|| t.strip_prefix(b"* "));
+            if let Some(rest) = rest {
+                let n = rest.iter().take_while(|&&b| b != b' ').count();
+                return crate::parse::util::nonempty(&rest[..n]);
+            }
+        }
+        None
+    }
+
+    /// Spark's `container name: X` above an `exit code: N` line.
+    fn spark_container(&self, ls: usize) -> Option<String> {
+        for m in self.prev_messages(ls, 12) {
+            if crate::parse::util::trim(&m).is_empty() {
+                break;
+            }
+            if let Some(name) = orchestrator::status_container(&m) {
+                return Some(name);
+            }
+        }
+        None
+    }
+
+    /// Where the block holding the line at `ls` starts: walks back over lines
+    /// that `belongs` accepts, stopping at one that `starts` (inclusive), a
+    /// blank line, a change of framing, the floor or the lookback limit.
+    fn block_root(
+        &self,
+        ls: usize,
+        framing: Framing,
+        belongs: impl Fn(&[u8]) -> bool,
+        starts: impl Fn(&[u8]) -> bool,
+        stop_at_blank: bool,
+    ) -> usize {
+        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
+        let mut root = ls;
+        let mut end = ls;
+        while end > limit {
+            let prev_end = end - 1;
+            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
+            if start == limit && limit > 0 && self.buf[limit - 1] != b'\n' {
+                break; // a line cut by the limit
+            }
+            let f = frame::frame(&self.buf[start..prev_end]);
+            if f.framing != framing || f.partial {
+                break;
+            }
+            let m = crate::parse::util::trim_end(&f.msg);
+            if m.is_empty() {
+                // A blank line inside an indented block (describe prints
+                // multi-line Args verbatim) is passed; one before a line at
+                // column 0 ends the walk.
+                let above_indented = start > limit && {
+                    let pe = start - 1;
+                    let ps = memchr::memrchr(b'\n', &self.buf[limit..pe]).map_or(limit, |p| limit + p + 1);
+                    let fm = frame::frame(&self.buf[ps..pe]);
+                    fm.msg.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                };
+                if stop_at_blank && !above_indented {
+                    break;
+                }
+                end = start;
+                continue;
+            }
+            if starts(m) {
+                root = start;
+                break;
+            }
+            if !belongs(m) {
+                break;
+            }
+            root = start;
+            end = start;
+        }
+        root
+    }
+
+    /// Enters line mode with `mode`, feeding it the lines from `root` through
+    /// the trigger line at `ls`.
+    fn start_block(
+        &mut self,
+        mode: Mode,
+        root: usize,
+        ls: usize,
+        next: usize,
+        framing: Framing,
+        out: &mut dyn ScanOutput,
+    ) {
+        self.mode = mode;
+        let mut p = root;
+        let mut line_no = self.line_at(root);
+        let mut msg = Vec::new();
+        while p < next {
+            let le = memchr::memchr(b'\n', &self.buf[p..next]).map_or(next, |n| p + n);
+            let line_next = (le + 1).min(next);
+            msg.clear();
+            {
+                let f = frame::frame(&self.buf[p..le]);
+                if f.framing == framing {
+                    msg.extend_from_slice(&f.msg);
+                } else {
+                    msg.extend_from_slice(&self.buf[p..le]);
+                }
+            }
+            self.pos = line_next;
+            self.deliver(&msg, line_no, None, p, line_next, framing, out);
+            if !matches!(self.mode, Mode::Describe(_) | Mode::Doc(_)) {
+                // The block ended before the trigger line (a stray line in the
+                // lookback): resume from where it ended; the trigger line is
+                // found again with the floor moved up. A block that refuses its
+                // very first line must not be retried forever.
+                if p == root && self.pos <= p {
+                    self.pos = next;
+                    self.floor = next;
+                }
+                return;
+            }
+            p = line_next;
+            line_no += 1;
+        }
+        let _ = ls;
+    }
+}
+
+/// A syslog timestamp without fractional seconds.
+fn is_coarse(t: &str) -> bool {
+    !t.contains('.')
+}
+
+/// Collects items into a vector (tests, one-shot library use).
+#[derive(Default, Debug)]
+pub struct Collect {
+    pub items: Vec<Item>,
+    pub problems: Vec<Problem>,
+    pub dropped: Vec<(Dropped, u64)>,
+}
+
+impl Collect {
+    pub fn records(&self) -> Vec<&Record> {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Record(r) => Some(&**r),
+                Item::Evidence(_) => None,
+            })
+            .collect()
+    }
+
+    pub fn evidence(&self) -> Vec<&Evidence> {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Evidence(e) => Some(e),
+                Item::Record(_) => None,
+            })
+            .collect()
+    }
+}
+
+impl ScanOutput for Collect {
+    fn item(&mut self, item: Item) {
+        self.items.push(item);
+    }
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+    fn dropped(&mut self, why: Dropped, bytes: u64) {
+        self.dropped.push((why, bytes));
+    }
+}
+
+/// Scans a byte slice in one go.
+pub fn scan_bytes(source: &str, data: &[u8], cfg: ScanConfig) -> Collect {
+    let mut s = Scanner::new(source, cfg);
+    let mut c = Collect::default();
+    let mut r = data;
+    // Reading through `Read` exercises the same path as files.
+    if s.scan_reader(&mut r, &mut c).is_err() {
+        unreachable!("reading from a slice cannot fail");
+    }
+    c
+}

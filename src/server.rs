@@ -1,0 +1,172 @@
+//! `GET /metrics` and `GET /healthz` over HTTP/1.1 (tokio + hyper), on a
+//! runtime thread of its own so scanning never waits on scrapes.
+//!
+//! Requests are bounded: headers must arrive within [`HEADER_TIMEOUT`] and
+//! fit hyper's minimum buffer, at most [`MAX_CONNECTIONS`] are served at once
+//! (further ones wait in the kernel's accept queue), a connection is closed
+//! after [`CONNECTION_TIMEOUT`]. Any other path is 404, any other method 405.
+//! The server never writes anything but responses.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::Semaphore;
+
+use crate::metrics::Metrics;
+
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const MAX_CONNECTIONS: usize = 512;
+
+static SHUTDOWN: AtomicBool = AtomicBool::new(false);
+
+/// True once SIGTERM or SIGINT arrived (after [`Server::start`] installed the handlers).
+pub fn shutdown_requested() -> bool {
+    SHUTDOWN.load(Ordering::SeqCst)
+}
+
+/// Resolves `addr` (`host:port`, `:port`, `[::1]:port`) to one socket address.
+pub fn check_addr(addr: &str) -> Result<SocketAddr, String> {
+    let full = if addr.starts_with(':') { format!("0.0.0.0{addr}") } else { addr.to_string() };
+    let mut it = full
+        .to_socket_addrs()
+        .map_err(|e| format!("--listen {addr}: not a host:port address ({})", crate::app::io_reason(&e)))?;
+    it.next().ok_or_else(|| format!("--listen {addr}: resolves to no address"))
+}
+
+pub struct Server {
+    runtime: tokio::runtime::Runtime,
+    pub addr: SocketAddr,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+async fn handle(
+    req: Request<hyper::body::Incoming>,
+    metrics: Arc<Metrics>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let (status, ctype, body): (StatusCode, &str, Bytes) = match (req.method(), req.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/metrics") => {
+            (StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", Bytes::from(metrics.render()))
+        }
+        (&Method::GET | &Method::HEAD, "/healthz") => {
+            (StatusCode::OK, "text/plain; charset=utf-8", Bytes::from_static(b"ok\n"))
+        }
+        (_, "/metrics" | "/healthz") => {
+            (StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", Bytes::from_static(b"method not allowed\n"))
+        }
+        _ => (StatusCode::NOT_FOUND, "text/plain; charset=utf-8", Bytes::from_static(b"not found\n")),
+    };
+    let body = if req.method() == Method::HEAD { Bytes::new() } else { body };
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    if let Ok(v) = hyper::header::HeaderValue::from_str(ctype) {
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut().insert(hyper::header::ALLOW, hyper::header::HeaderValue::from_static("GET, HEAD"));
+    }
+    Ok(resp)
+}
+
+impl Server {
+    /// Binds `addr` now (so "address in use" is reported before any work) and serves in the background.
+    pub fn start(addr: &str, metrics: Arc<Metrics>) -> Result<Server, String> {
+        let sock = check_addr(addr)?;
+        let std_listener =
+            std::net::TcpListener::bind(sock).map_err(|e| format!("--listen {addr}: {}", crate::app::io_reason(&e)))?;
+        std_listener.set_nonblocking(true).map_err(|e| format!("--listen {addr}: {e}"))?;
+        let bound = std_listener.local_addr().map_err(|e| format!("--listen {addr}: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("exitscan-http")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let listener = {
+            let _g = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener).map_err(|e| format!("--listen {addr}: {e}"))?
+        };
+        // Signals: the first SIGTERM/SIGINT asks everything to stop.
+        runtime.spawn(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            SHUTDOWN.store(true, Ordering::SeqCst);
+        });
+        let stop2 = stop.clone();
+        runtime.spawn(async move {
+            let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+            loop {
+                let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    _ = stop2.notified() => return,
+                };
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(_) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let metrics = metrics.clone();
+                tokio::spawn(async move {
+                    let conn = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
+                        .max_buf_size(16 * 1024)
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service_fn(move |req| handle(req, metrics.clone())));
+                    let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+                    drop(permit);
+                });
+            }
+        });
+        Ok(Server { runtime, addr: bound, stop })
+    }
+
+    /// Serves until SIGTERM/SIGINT, rewriting the metrics file every `interval`;
+    /// writes it a last time on the way out.
+    pub fn serve_until_signal(self, metrics: Option<&Arc<Metrics>>, metrics_file: Option<&Path>, interval: Duration) {
+        let mut last = std::time::Instant::now();
+        while !shutdown_requested() {
+            std::thread::sleep(Duration::from_millis(50));
+            if last.elapsed() >= interval {
+                last = std::time::Instant::now();
+                if let (Some(m), Some(p)) = (metrics, metrics_file) {
+                    if let Err(e) = m.write_textfile(p) {
+                        eprintln!("exitscan: {}: {}", p.display(), crate::app::io_reason(&e));
+                    }
+                }
+            }
+        }
+        if let (Some(m), Some(p)) = (metrics, metrics_file) {
+            if let Err(e) = m.write_textfile(p) {
+                eprintln!("exitscan: {}: {}", p.display(), crate::app::io_reason(&e));
+            }
+        }
+        self.shutdown();
+    }
+
+    pub fn shutdown(self) {
+        self.stop.notify_waiters();
+        self.runtime.shutdown_timeout(Duration::from_secs(1));
+    }
+}
