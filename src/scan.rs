@@ -420,7 +420,6 @@ impl Scanner {
     }
 
     fn scan_region(&mut self, end: usize, out: &mut dyn ScanOutput) {
-        let ac = parse::prefilter();
         while self.pos < end {
             let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
             if line_mode {
@@ -438,7 +437,7 @@ impl Scanner {
                 continue;
             }
             // Skip mode: jump to the next line holding a literal or a long line.
-            let hit = ac.find(&self.buf[self.pos..end]).map(|m| self.pos + m.start());
+            let hit = parse::find(&self.buf[self.pos..end]).map(|m| self.pos + m);
             let hit_line =
                 hit.map(|h| memchr::memrchr(b'\n', &self.buf[self.pos..h]).map_or(self.pos, |n| self.pos + n + 1));
             let long = self.find_long_line(hit_line.unwrap_or(end));
@@ -752,7 +751,7 @@ impl Scanner {
                 return;
             }
         }
-        if h.any(Hits::EXITCODE_LOWER | Hits::EXITCODE_UPPER) {
+        if h.any(Hits::EXITCODE_DOC) {
             if let Some(syntax) = doc::key_line_syntax(msg) {
                 if self.allowed(Format::PodJson) || self.allowed(Format::Docker) {
                     let root = self.block_root(
@@ -794,10 +793,10 @@ impl Scanner {
         let mut recs: Vec<Record> = Vec::new();
         let trimmed = crate::parse::util::trim(msg);
         let json = trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}');
-        if orchestrator::is_exec_exit(msg) {
-            // kubectl exec / exec probes: an exec's exit, never the container's.
-        } else if json {
-            self.dispatch_json(trimmed, line_no, &mut recs, out, next);
+        if json {
+            if h.any(Hits::JSON_EVENT) {
+                self.dispatch_json(trimmed, line_no, &mut recs, out, next);
+            }
         } else {
             self.dispatch_text(msg, h, line_no, ls, &mut recs);
         }
@@ -864,16 +863,16 @@ impl Scanner {
                 None => false,
             }
         };
-        if h.any(Hits::EXIT_STATUS_US | Hits::EXITSTATUS) && one(containerd::parse(msg), recs) {
+        if h.any(Hits::CONTAINERD) && one(containerd::parse(msg), recs) {
             return;
         }
-        if h.any(Hits::EXITCODE_LOWER) && one(kubelet::parse(msg), recs) {
+        if h.any(Hits::EXITCODE_KV) && one(kubelet::parse(msg), recs) {
             return;
         }
-        if h.any(Hits::EXITCODE_LOWER | Hits::EXITCODE_UPPER) && one(docker::event_text(msg), recs) {
+        if h.any(Hits::EXITCODE_KV | Hits::EXITCODE_UPPER) && one(docker::event_text(msg), recs) {
             return;
         }
-        if h.any(Hits::XITED_WITH | Hits::EXIT_CODE_LOWER) && one(crio::parse(msg), recs) {
+        if h.any(Hits::XITED_WITH | Hits::CRIO_FOUND) && one(crio::parse(msg), recs) {
             return;
         }
         if h.any(Hits::XITED_WITH)
@@ -902,12 +901,14 @@ impl Scanner {
         if h.any(Hits::KILLED_PROCESS) && one(kernel::parse(msg), recs) {
             return;
         }
-        if h.any(Hits::EXIT_CODE_LOWER) {
+        if h.any(Hits::REASON_EXIT_CODE) {
             let argo = orchestrator::reason_exit_code(msg);
             if !argo.is_empty() {
                 recs.extend(argo);
                 return;
             }
+        }
+        if h.any(Hits::STATUS_EXIT_CODE) {
             if let Some(code) = orchestrator::status_exit_code(msg) {
                 let mut r = Record::new(Format::Orchestrator);
                 r.raw_exit_code = Some(code);
@@ -920,7 +921,7 @@ impl Scanner {
                 return;
             }
         }
-        if h.any(Hits::EXITCODE_LOWER) && one(orchestrator::logfmt_exit(msg), recs) {
+        if h.any(Hits::EXITCODE_KV) && !orchestrator::is_exec_exit(msg) && one(orchestrator::logfmt_exit(msg), recs) {
             return;
         }
         if h.any(Hits::EVENT_EXIT) {
