@@ -84,14 +84,28 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
                 return f;
             }
         }
-        Some(_) => {
-            if let Some(f) = journal(line) {
-                return f;
+        // No framing starts with a blank or punctuation: most describe and
+        // log lines leave here without any parsing.
+        Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
+            if maybe_syslog_time(line) {
+                if let Some(f) = journal(line) {
+                    return f;
+                }
             }
         }
-        None => {}
+        _ => {}
     }
     Frame::plain(line)
+}
+
+/// Cheap test for `<month token> <day> HH:MM:SS`: a `:` two and five bytes
+/// after the day's digits, within the first 24 bytes.
+fn maybe_syslog_time(line: &[u8]) -> bool {
+    let Some(sp) = line.iter().take(13).position(|&b| b == b' ') else { return false };
+    let rest = &line[sp..];
+    let rest = &rest[rest.iter().take_while(|&&b| b == b' ').count()..];
+    let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=2).contains(&d) && rest.get(d + 3) == Some(&b':') && rest.get(d + 6) == Some(&b':')
 }
 
 fn is_digit(b: u8) -> bool {

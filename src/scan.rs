@@ -423,6 +423,9 @@ impl Scanner {
         while self.pos < end {
             let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
             if line_mode {
+                if self.describe_fast_path(end) {
+                    continue;
+                }
                 let ls = self.pos;
                 let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
                 self.visit(ls, le, (le + 1).min(end), out);
@@ -456,6 +459,49 @@ impl Scanner {
                 self.pos = (le + 1).min(end);
             }
         }
+    }
+
+    /// Describe text is fed straight from the buffer while its lines are
+    /// indented plain text (no framing to remove, nothing to copy): the bulk
+    /// of a pod. Returns false when there was nothing to do here.
+    fn describe_fast_path(&mut self, end: usize) -> bool {
+        if self.partials.iter().any(Option::is_some) || self.line_pos != self.pos || self.counted_pos != self.pos {
+            return false;
+        }
+        let Mode::Describe(d) = &mut self.mode else { return false };
+        let start = self.pos;
+        let mut ls = self.pos;
+        let mut lines = 0u64;
+        while ls < end {
+            if !matches!(self.buf[ls], b' ' | b'\t') {
+                break;
+            }
+            let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
+            if le >= end {
+                break; // no newline: the slow path handles the last line
+            }
+            let line = &self.buf[ls..le];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if d.feed(line, self.line_no + lines) != describe::Step::Continue {
+                // (A `NextPod` from an indented line cannot happen: `Name:`
+                // ends a pod only at the pod's own indentation, and a pod
+                // whose base is indented is rare enough for the slow path.)
+                break;
+            }
+            lines += 1;
+            ls = le + 1;
+        }
+        if lines == 0 {
+            return false;
+        }
+        self.pos = ls;
+        self.line_pos = ls;
+        self.counted_pos = ls;
+        self.line_no += lines;
+        self.stats.lines[framing_index(Framing::Plain)] += lines;
+        self.last_framing = Framing::Plain;
+        let _ = start;
+        true
     }
 
     /// The start of the first line in `[pos, limit)` longer than `LONG_LINE / 2`
@@ -526,6 +572,14 @@ impl Scanner {
     fn visit(&mut self, ls: usize, le: usize, next: usize, out: &mut dyn ScanOutput) {
         self.count_lines_to(ls);
         let line_no = self.line_at(ls);
+        if next > le && self.line_pos == ls && self.counted_pos == ls {
+            // Line mode visits line after line: count this one now, without
+            // another pass over its bytes.
+            self.line_pos = next;
+            self.line_no += 1;
+            self.counted_pos = next;
+            self.stats.lines[framing_index(self.last_framing)] += 1;
+        }
         // The message is copied into reusable buffers so that parsers can run
         // while the scanner's own buffer stays borrowable (no allocation per line).
         let mut msg = std::mem::take(&mut self.scratch);
@@ -641,6 +695,16 @@ impl Scanner {
                     self.floor = ls;
                     // pos stays at ls: the line is looked at afresh.
                     self.pos = ls;
+                }
+                describe::Step::NextPod => {
+                    // `kubectl describe pods` prints pod after pod: stay in
+                    // line mode rather than finding this pod again by lookback.
+                    self.end_mode(ls, out);
+                    self.floor = ls;
+                    let mut d = Box::<Describe>::default();
+                    d.feed(msg, line_no);
+                    self.mode = Mode::Describe(d);
+                    self.pos = next;
                 }
             },
             Mode::Doc(d) => {

@@ -41,6 +41,8 @@ pub enum Step {
     Continue,
     /// The pod ended *before* this line; the scanner handles the line afresh.
     EndBefore,
+    /// The pod ended before this line, which starts the next pod (`Name:`).
+    NextPod,
 }
 
 /// One line seen through the describe grammar.
@@ -68,34 +70,44 @@ pub fn split_line(line: &[u8]) -> DLine<'_> {
     }
     let mut body = util::trim_end(&line[i..]);
     // Markdown list or quote markers in pasted text: "- Name: x", "> Exit Code: 1".
-    if let Some(rest) =
-        body.strip_prefix(b"- ").or_else(|| body.strip_prefix(b"* ")).or_else(|| body.strip_prefix(b"> "))
-    {
+    if matches!(body.first(), Some(b'-' | b'*' | b'>')) && body.get(1) == Some(&b' ') {
         indent += 2;
-        body = util::trim_start(rest);
+        body = util::trim_start(&body[2..]);
     }
     let (key, value) = key_value(body);
     DLine { indent, key, value, body }
 }
+
+/// Bytes a describe key may hold: letters, digits, ` -_./()`.
+static KEY_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b' ' | b'-' | b'_' | b'.' | b'/' | b'(' | b')');
+        b += 1;
+    }
+    t
+};
 
 fn key_value(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let Some(first) = body.first() else { return (None, body) };
     if !first.is_ascii_alphabetic() {
         return (None, body);
     }
+    let mut prev = 0u8;
     for (i, &b) in body.iter().enumerate() {
-        match b {
-            b':' => {
-                let after = body.get(i + 1).copied();
-                if !matches!(after, None | Some(b' ') | Some(b'\t')) || body[i - 1] == b' ' {
-                    return (None, body);
-                }
-                return (Some(&body[..i]), trim(&body[i + 1..]));
+        if b == b':' {
+            let after = body.get(i + 1).copied();
+            if !matches!(after, None | Some(b' ') | Some(b'\t')) || prev == b' ' {
+                return (None, body);
             }
-            b' ' if body[i - 1] == b' ' => return (None, body),
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b' ' | b'-' | b'_' | b'.' | b'/' | b'(' | b')' => {}
-            _ => return (None, body),
+            return (Some(&body[..i]), util::trim_start(&body[i + 1..]));
         }
+        if !KEY_BYTE[b as usize] || (b == b' ' && prev == b' ') {
+            return (None, body);
+        }
+        prev = b;
     }
     (None, body)
 }
@@ -265,6 +277,9 @@ impl Describe {
             }
         }
 
+        if self.skippable(line) {
+            return Step::Continue;
+        }
         let d = split_line(line);
         if d.body.is_empty() {
             // kubectl prints multi-line Args/Command verbatim, blank lines and
@@ -357,7 +372,7 @@ impl Describe {
         if pod_level && is_capitalized(key) {
             if key == b"Name" && d.indent <= base {
                 if !first && self.has_content() {
-                    return Step::EndBefore;
+                    return Step::NextPod;
                 }
                 self.pod_name = nonempty(d.value);
                 return Step::Continue;
@@ -390,7 +405,36 @@ impl Describe {
         Step::Continue
     }
 
+    /// Lines deeper than anything that can matter: children of Limits,
+    /// Environment, Mounts, Command/Args, Volumes, Conditions, Labels... Only
+    /// their indentation is looked at.
+    fn skippable(&self, line: &[u8]) -> bool {
+        if self.block.is_some() || self.in_events || !self.saw_any {
+            return false;
+        }
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        if line.get(indent).is_none_or(|&b| b == b'\t' || b == b'-' || b == b'*' || b == b'>') {
+            return false;
+        }
+        match &self.container {
+            Some(c) => c.field_indent.is_some_and(|f| indent > f),
+            None => {
+                matches!(self.section, Section::Other | Section::None)
+                    && self.base_indent.is_some_and(|b| indent > b)
+                    && self.section_indent.is_none_or(|si| indent > si + 2)
+            }
+        }
+    }
+
     fn note_event(&mut self, line: &[u8]) {
+        if self.liveness_failed {
+            return;
+        }
+        static PROBE: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let probe = PROBE.get_or_init(|| memchr::memmem::Finder::new(b" probe"));
+        if probe.find(line).is_none() {
+            return;
+        }
         if util::contains(line, b"Liveness probe failed")
             || util::contains(line, b"failed liveness probe")
             || util::contains(line, b"Startup probe failed")
@@ -647,7 +691,7 @@ mod tests {
         let mut d = Describe::new();
         let mut out = Vec::new();
         for (n, line) in text.lines().enumerate() {
-            if d.feed(line.as_bytes(), n as u64 + 1) == Step::EndBefore {
+            if d.feed(line.as_bytes(), n as u64 + 1) != Step::Continue {
                 out.extend(d.finish());
                 d = Describe::new();
                 d.feed(line.as_bytes(), n as u64 + 1);
