@@ -181,10 +181,12 @@ fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
     let want_metrics = a.listen.is_some() || a.metrics_file.is_some();
     let metrics = want_metrics.then(|| Arc::new(Metrics::new(&st.kb, &st.metrics)));
     let server = match &a.listen {
-        Some(addr) => Some(
-            crate::server::Server::start(addr, metrics.clone().ok_or_else(|| AppError::Io("metrics".into()))?)
-                .map_err(AppError::Usage)?,
-        ),
+        Some(addr) => {
+            let m = metrics.clone().ok_or_else(|| AppError::Io("metrics".into()))?;
+            let s = crate::server::Server::start(addr, m).map_err(AppError::Usage)?;
+            eprintln!("exitscan: serving /metrics and /healthz on http://{}", s.addr);
+            Some(s)
+        }
         None => None,
     };
 
@@ -221,7 +223,7 @@ fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
                         m.add_scan(&scanner.stats, &prev);
                     }
                     prev = scanner.stats;
-                    if pipe.stopped() {
+                    if pipe.stopped() || crate::server::shutdown_requested() {
                         break;
                     }
                 }
@@ -241,7 +243,8 @@ fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
         }
     }
     progress.done();
-    let found = pipe.writer.tally.records > 0;
+    let found_count = pipe.writer.tally.records;
+    let found = found_count > 0;
     match pipe.write_error.take() {
         Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Some(e) => {
@@ -265,6 +268,9 @@ fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
         }
     }
     if let Some(server) = server {
+        if !crate::server::shutdown_requested() {
+            eprintln!("exitscan: scan done ({} terminations); serving until SIGTERM or SIGINT", found_count);
+        }
         server.serve_until_signal(metrics.as_ref(), a.metrics_file.as_deref(), interval);
     }
     Ok(if had_error {

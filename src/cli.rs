@@ -43,6 +43,7 @@ pub enum Command {
     /// WHAT is an exit code as printed (137, -1, 3221225477, 0xC0000005), a
     /// signal (SIGSEGV, KILL), an NTSTATUS name (STATUS_ACCESS_VIOLATION) or a
     /// reason (OOMKilled, StartError).
+    #[command(allow_negative_numbers = true)]
     Explain {
         what: String,
         #[arg(long, short, value_enum, default_value_t = OutputArg::Text)]

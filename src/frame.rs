@@ -86,11 +86,9 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
         }
         // No framing starts with a blank or punctuation: most describe and
         // log lines leave here without any parsing.
-        Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
-            if maybe_syslog_time(line) {
-                if let Some(f) = journal(line) {
-                    return f;
-                }
+        Some(b) if (b.is_ascii_alphabetic() || *b >= 0x80) && maybe_syslog_time(line) => {
+            if let Some(f) = journal(line) {
+                return f;
             }
         }
         _ => {}

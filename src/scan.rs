@@ -193,6 +193,8 @@ pub struct Scanner {
     eof: bool,
     scratch: Vec<u8>,
     time_scratch: Vec<u8>,
+    /// `buf[pos..nl_searched]` holds no newline.
+    nl_searched: usize,
 }
 
 fn partial_slot(f: Framing, s: Option<Stream>) -> usize {
@@ -224,6 +226,7 @@ impl Scanner {
             eof: false,
             scratch: Vec::new(),
             time_scratch: Vec::new(),
+            nl_searched: 0,
         }
     }
 
@@ -305,6 +308,7 @@ impl Scanner {
         self.line_pos -= keep;
         self.counted_pos -= keep;
         self.long_probe = self.long_probe.saturating_sub(keep);
+        self.nl_searched = self.nl_searched.saturating_sub(keep);
         // Give back memory a single huge line made us take.
         let normal = self.cfg.read_size + self.cfg.lookback;
         if self.buf.capacity() > 4 * normal && self.filled < normal {
@@ -343,9 +347,13 @@ impl Scanner {
                 }
             }
         }
-        let end = match memchr::memrchr(b'\n', &self.buf[self.pos..self.filled]) {
-            Some(nl) => self.pos + nl + 1,
+        // Only bytes after the last search can hold the newline we look for
+        // (a long line read in many small pieces stays linear).
+        let from = self.nl_searched.max(self.pos);
+        let end = match memchr::memrchr(b'\n', &self.buf[from..self.filled]) {
+            Some(nl) => from + nl + 1,
             None => {
+                self.nl_searched = self.filled;
                 if self.filled - self.pos >= self.cfg.max_line {
                     self.cut_line(out);
                 }

@@ -66,15 +66,17 @@ impl Fields {
             "namespace" => self.namespace = s(),
             "containerID" => self.container_id = s().filter(|v| !v.is_empty()),
             "restartCount" | "RestartCount" => self.restart_count = value.parse().ok(),
-            "exitCode" | "ExitCode" => {
+            "exitCode" | "ExitCode" | "exit_code" => {
                 self.exit_code = value.parse().ok();
                 self.exit_line = line;
             }
             "reason" => self.reason = s().filter(|v| !v.is_empty()),
             "message" => self.message = s().filter(|v| !v.is_empty()),
             "signal" => self.signal = value.parse().ok(),
-            "startedAt" | "StartedAt" => self.started = when::any(value),
-            "finishedAt" | "FinishedAt" => self.finished = when::any(value),
+            "startedAt" | "StartedAt" | "started_at" => self.started = when::any(value).or_else(|| unix_nanos(value)),
+            "finishedAt" | "FinishedAt" | "finished_at" => {
+                self.finished = when::any(value).or_else(|| unix_nanos(value))
+            }
             "state" => self.state = s(),
             "Id" | "id" => self.id = s(),
             "Status" => self.status = s(),
@@ -83,6 +85,15 @@ impl Fields {
             _ => {}
         }
     }
+}
+
+/// CRI timestamps as protobuf int64 nanoseconds (`"finished_at": "1795588675954..."`).
+fn unix_nanos(v: &str) -> Option<String> {
+    let n: i64 = v.trim().parse().ok()?;
+    if n < 1_000_000_000_000_000_000 / 1000 {
+        return None; // not a nanosecond timestamp
+    }
+    when::unix(n / 1_000_000_000, n % 1_000_000_000)
 }
 
 fn cap(s: &str) -> String {
@@ -283,8 +294,16 @@ impl Doc {
                 .name
                 .clone()
                 .or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(str::to_string));
+            let init = match parent_key.as_deref() {
+                Some("initContainerStatuses") => Some(true),
+                Some("containerStatuses") | Some("ephemeralContainerStatuses") => Some(false),
+                _ => None,
+            };
             for t in &terms {
                 self.emit_term(t, Some(&frame.fields), name.clone());
+                if let Some(r) = self.records.last_mut() {
+                    r.init = init;
+                }
             }
         }
     }
@@ -318,9 +337,11 @@ impl Doc {
         let mut r = self.term_record(Format::PodJson, &t.f, t.state);
         if let Some(s) = status {
             r.container = name;
-            r.container_id = s.container_id.clone();
             r.restart_count = s.restart_count;
         }
+        // The terminated state names the container that ended; the status's
+        // own containerID is the current (restarted) one.
+        r.container_id = t.f.container_id.clone().or_else(|| status.and_then(|s| s.container_id.clone()));
         self.records.push(r);
     }
 

@@ -49,36 +49,37 @@ pub enum Item {
 /// [`Hits`]. Each is as specific as the formats allow, so that look-alikes
 /// (`"exitCode":128` in an app's JSON, `exit_status=1` of a hook, `command
 /// terminated with exit code 137`) are rejected by the SIMD search itself.
-pub const LITERALS: [&str; 29] = [
-    "Exit Code",        // 0 describe
-    "exitCode=",        // 1 kubelet PLEG, logfmt, docker events text
-    "\"exitCode\": ",   // 2 pretty pod JSON
-    "exitCode: ",       // 3 pod YAML
-    "\"exitCode\":\"",  // 4 docker events JSON attribute
-    "\"terminated\":{", // 5 compact pod JSON
-    "ExitCode",         // 6 docker inspect, podman containerExitCode, get pods ExitCode:N
-    "exit_status:",     // 7 containerd protobuf text
-    "exit_status\":",   // 8 ctr events JSON
-    "ExitStatus:",      // 9 containerd &TaskExit{}
-    "xited with",       // 10 conmon, compose v2, Spark
-    "Exited (",         // 11 docker ps
-    " Exit ",           // 12 docker-compose v1 ps (and " Exit Code")
-    "exited: ",         // 13 supervisord
-    "code=exited",      // 14 systemd
-    "code=killed",      // 15 systemd
-    "code=dumped",      // 16 systemd
-    "Killed process",   // 17 kernel OOM killer
-    "Found exit code",  // 18 CRI-O debug
-    "(exit code ",      // 19 Argo
-    "exit code:",       // 20 Spark container status
-    "event=exit",       // 21 Windows libcontainerd
-    "RESTARTS",         // 22 kubectl get pods header
-    "TaskOOM",          // 23 containerd OOM event (evidence)
-    "tasks/oom",        // 24 ctr events OOM (evidence)
-    "container oom",    // 25 docker events OOM (evidence)
-    "oom-kill:",        // 26 kernel OOM summary (evidence)
-    "\"oom\"",          // 27 docker events JSON OOM (evidence)
+pub const LITERALS: [&str; 30] = [
+    "Exit Code",         // 0 describe
+    "exitCode=",         // 1 kubelet PLEG, logfmt, docker events text
+    "\"exitCode\": ",    // 2 pretty pod JSON
+    "exitCode: ",        // 3 pod YAML
+    "\"exitCode\":\"",   // 4 docker events JSON attribute
+    "\"terminated\":{",  // 5 compact pod JSON
+    "ExitCode",          // 6 docker inspect, podman containerExitCode, get pods ExitCode:N
+    "exit_status:",      // 7 containerd protobuf text
+    "exit_status\":",    // 8 ctr events JSON
+    "ExitStatus:",       // 9 containerd &TaskExit{}
+    "xited with",        // 10 conmon, compose v2, Spark
+    "Exited (",          // 11 docker ps
+    " Exit ",            // 12 docker-compose v1 ps (and " Exit Code")
+    "exited: ",          // 13 supervisord
+    "code=exited",       // 14 systemd
+    "code=killed",       // 15 systemd
+    "code=dumped",       // 16 systemd
+    "Killed process",    // 17 kernel OOM killer
+    "Found exit code",   // 18 CRI-O debug
+    "(exit code ",       // 19 Argo
+    "exit code:",        // 20 Spark container status
+    "event=exit",        // 21 Windows libcontainerd
+    "RESTARTS",          // 22 kubectl get pods header
+    "TaskOOM",           // 23 containerd OOM event (evidence)
+    "tasks/oom",         // 24 ctr events OOM (evidence)
+    "container oom",     // 25 docker events OOM (evidence)
+    "oom-kill:",         // 26 kernel OOM summary (evidence)
+    "\"oom\"",           // 27 docker events JSON OOM (evidence)
     "\"termination\":{", // 28 compact pod JSON, 2014 API
+    "\"exit_code\": ",   // 29 CRI status JSON with proto field names
 ];
 
 /// Bit set over [`LITERALS`].
@@ -88,7 +89,7 @@ pub struct Hits(pub u32);
 impl Hits {
     pub const DESCRIBE: u32 = 1 << 0;
     pub const EXITCODE_KV: u32 = 1 << 1;
-    pub const EXITCODE_DOC: u32 = (1 << 2) | (1 << 3) | (1 << 6);
+    pub const EXITCODE_DOC: u32 = (1 << 2) | (1 << 3) | (1 << 6) | (1 << 29);
     pub const JSON_EVENT: u32 = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 27) | (1 << 28);
     pub const EXITCODE_UPPER: u32 = 1 << 6;
     pub const CONTAINERD: u32 = (1 << 7) | (1 << 8) | (1 << 9);

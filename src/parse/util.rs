@@ -136,13 +136,16 @@ pub fn table_fields(row: &[u8]) -> Vec<&[u8]> {
 
 /// A DNS-1123 label or subdomain (`[a-z0-9]([-a-z0-9.]*[a-z0-9])?`): what a
 /// Kubernetes container name looks like.
+///
+/// `_` is accepted too: API servers that skip validation (and docker names)
+/// use it, and no describe key is lowercase.
 pub fn is_dns_name(s: &[u8]) -> bool {
     let ok_end = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     !s.is_empty()
         && s.len() <= 253
         && s.first().is_some_and(ok_end)
         && s.last().is_some_and(ok_end)
-        && s.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_'))
 }
 
 /// Converts the time formats the inputs print into RFC 3339 UTC.
@@ -231,7 +234,8 @@ mod tests {
         for ok in ["main", "front-end", "a", "init-db.v2", "c0"] {
             assert!(is_dns_name(ok.as_bytes()), "{ok}");
         }
-        for bad in ["Main", "-a", "a-", "", "a b", "EXIT_CODE", "a_b"] {
+        assert!(is_dns_name(b"stop_ignored_term"));
+        for bad in ["Main", "-a", "a-", "", "a b", "EXIT_CODE", "_a"] {
             assert!(!is_dns_name(bad.as_bytes()), "{bad}");
         }
     }

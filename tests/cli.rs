@@ -1,0 +1,161 @@
+//! The binary's contract: exit statuses, errors that name the file, stdin,
+//! output kinds, explain, completions, languages.
+
+mod common;
+
+use common::*;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn exit_status_found_none_error() {
+    let found = run(&["examples/oomkilled.txt"]);
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    let none = run_stdin(&[], b"nothing here\njust logs\n");
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stdout(&none).contains("0 terminations"));
+    // A missing file is named; the other file is still scanned; status 2.
+    let err = run(&["--output", "json", "no/such/file.log", "examples/oomkilled.txt"]);
+    assert_eq!(err.status.code(), Some(2));
+    assert!(stderr(&err).contains("no/such/file.log: No such file or directory"), "{}", stderr(&err));
+    assert_eq!(records(&err).len(), 1);
+    assert!(!stderr(&err).contains("panicked"));
+    // A directory is named as one.
+    let dir = run(&["tests"]);
+    assert_eq!(dir.status.code(), Some(2));
+    assert!(stderr(&dir).contains("tests: is a directory"), "{}", stderr(&dir));
+}
+
+#[test]
+fn stdin_dash_and_json_record() {
+    let input = std::fs::read("examples/oomkilled.txt").expect("example");
+    let out = run_stdin(&["--output", "json", "-"], &input);
+    assert_eq!(out.status.code(), Some(0));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r["source"], "-");
+    assert_eq!(r["exit_code"], 137);
+    assert_eq!(r["signal_name"], "SIGKILL");
+    assert_eq!(r["class"], "signal");
+    assert_eq!(r["reason"], "OOMKilled");
+    assert_eq!(r["state"], "last_terminated");
+    assert_eq!(r["cause"]["id"], "oom-limit");
+    assert!(r["cause"]["evidence"].as_array().is_some_and(|e| e.iter().any(|x| x == "reason OOMKilled")));
+}
+
+#[test]
+fn passthrough_copies_input_and_adds_records() {
+    let input = std::fs::read("tests/golden/edge-mixed.txt").expect("fixture");
+    let out = run_stdin(&["--output", "passthrough"], &input);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let (json, plain): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("{\"source\""));
+    assert_eq!(plain.join("\n"), String::from_utf8_lossy(&input).trim_end_matches('\n'));
+    assert_eq!(json.len(), 8);
+    // Each record follows the line that completed it.
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("{\"source\"") {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            let n = v["line"].as_u64().expect("line") as usize;
+            let original = String::from_utf8_lossy(&input).lines().nth(n - 1).unwrap_or_default().to_string();
+            let before: Vec<&&str> = lines[..i].iter().filter(|x| !x.starts_with("{\"source\"")).collect();
+            assert_eq!(before.last().map(|s| s.to_string()), Some(original), "record {l}");
+        }
+    }
+}
+
+#[test]
+fn text_output_has_summary() {
+    let out = run(&["tests/golden/edge-windows-signal-describe.txt"]);
+    let t = stdout(&out);
+    assert!(t.contains("exit 3221225477 (printed -1073741819) [windows]"), "{t}");
+    assert!(t.contains("exit 139 (SIGSEGV) [signal]"), "{t}");
+    assert!(t.trim_end().ends_with("4 terminations: windows 2, signal 1, success 1"), "{t}");
+}
+
+#[test]
+fn explain_codes_signals_reasons() {
+    let out = run(&["explain", "137"]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = stdout(&out);
+    assert!(t.starts_with("exit code 137 [signal] — SIGKILL (9), default action Term"), "{t}");
+    assert!(t.contains("What to check:"));
+    for (q, needle) in [
+        ("-1", "exit code 255"),
+        ("3221225477", "STATUS_ACCESS_VIOLATION"),
+        ("SIGSEGV", "default action Core"),
+        ("OOMKilled", "[reason OOMKilled]"),
+    ] {
+        let t = stdout(&run(&["explain", q]));
+        assert!(t.contains(needle), "explain {q}: {t}");
+    }
+    let j: serde_json::Value =
+        serde_json::from_slice(&run(&["explain", "--output", "json", "143"]).stdout).expect("json");
+    assert_eq!(j["signal_name"], "SIGTERM");
+    assert_eq!(j["class"], "signal");
+    let zh = stdout(&run(&["explain", "--lang", "zh", "137"]));
+    assert!(zh.contains("检查项"), "{zh}");
+    let bad = run(&["explain", "SIGNOPE"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("explain SIGNOPE"));
+}
+
+#[test]
+fn chinese_causes_in_records() {
+    let en = records(&run(&["--output", "json", "examples/oomkilled.txt"]));
+    let zh = records(&run(&["--output", "json", "--lang", "zh", "examples/oomkilled.txt"]));
+    assert_eq!(en[0]["cause"]["id"], zh[0]["cause"]["id"]);
+    let s = zh[0]["cause"]["summary"].as_str().unwrap_or_default();
+    assert!(s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{s}");
+}
+
+#[test]
+fn completions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains("exitscan"), "{shell}");
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[code]]\ncode = 1\n[code.en]\nsummary = \"x\"\ndetial = \"typo\"\n").expect("write");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--format".into(), "nope".into(), "examples/oomkilled.txt".into()], "--format nope: unknown format"),
+        (vec!["--config".into(), bad.display().to_string(), "examples/oomkilled.txt".into()], "bad.toml: "),
+        (vec!["--listen".into(), "not-an-address".into(), "examples/oomkilled.txt".into()], "--listen not-an-address"),
+        (vec!["--metric-labels".into(), "node".into(), "examples/oomkilled.txt".into()], "--metric-labels node"),
+    ];
+    for (args, needle) in cases {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&a);
+        let e = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{a:?}: {e}");
+        assert!(e.contains(needle), "{a:?}: {e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{a:?}: {e}");
+        assert!(!e.contains("panicked"));
+    }
+    // The bad config names the line and the key.
+    let e = stderr(&run(&["--config", bad.to_str().unwrap_or_default(), "examples/oomkilled.txt"]));
+    assert!(e.contains("line 5") && e.contains("detial"), "{e}");
+}
+
+#[test]
+fn port_in_use_is_reported() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr").to_string();
+    let out = run(&["--listen", &addr, "examples/oomkilled.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Address already in use"), "{}", stderr(&out));
+}

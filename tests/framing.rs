@@ -1,0 +1,122 @@
+//! Framing edge cases through the library: partial CRI / docker pieces across
+//! buffer boundaries, a 10 MB line, invalid UTF-8, NUL bytes, CRLF, no final
+//! newline. Each scan runs with several read sizes: results must not change.
+
+use exitscan::scan::{scan_bytes, Dropped, ScanConfig};
+
+fn codes(data: &[u8], read_size: usize) -> Vec<(u64, Option<i64>, Option<String>)> {
+    let cfg = ScanConfig { read_size, ..ScanConfig::default() };
+    let c = scan_bytes("t", data, cfg);
+    c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect()
+}
+
+fn same_for_all_reads(data: &[u8]) -> Vec<(u64, Option<i64>, Option<String>)> {
+    let base = codes(data, 1 << 20);
+    for rs in [1, 2, 3, 7, 64, 4096, 16 << 10, 65_537] {
+        assert_eq!(codes(data, rs), base, "read size {rs}");
+    }
+    base
+}
+
+#[test]
+fn cri_partials_join_across_reads() {
+    // A PLEG line logged by a container after 16 KiB of padding, split by the
+    // runtime (at 16 KiB) in the middle of its literal.
+    let pad = "p".repeat(16 * 1024 - 40);
+    let msg = format!(r#"{pad} "Generic (PLEG): container finished" podID="p" containerID="abc123" exitCode=137"#);
+    let (a, b) = msg.split_at(msg.find("xitCode").expect("literal") + 3);
+    let mut data = Vec::new();
+    data.extend_from_slice(b"2024-01-28T09:05:11.1Z stdout F before\n");
+    data.extend_from_slice(format!("2024-01-28T09:05:11.2Z stderr P {a}\n").as_bytes());
+    data.extend_from_slice(b"2024-01-28T09:05:11.3Z stdout F interleaved stdout line\n");
+    data.extend_from_slice(format!("2024-01-28T09:05:11.4Z stderr F {b}\n").as_bytes());
+    data.extend_from_slice(b"2024-01-28T09:05:11.5Z stdout F web-1 exited with code 3\n");
+    let got = same_for_all_reads(&data);
+    assert_eq!(got, vec![(2, Some(137), Some("abc123".into())), (5, Some(3), Some("web-1".into()))]);
+}
+
+#[test]
+fn long_cri_pieces_are_joined() {
+    // 40 KB of noise with the termination at its very end, in 16 KiB pieces.
+    let mut msg = "x".repeat(40_000);
+    msg.push_str(" Memory cgroup out of memory: Killed process 42 (java)");
+    let mut data = Vec::new();
+    let bytes = msg.as_bytes();
+    let pieces: Vec<&[u8]> = bytes.chunks(16 * 1024).collect();
+    for (i, p) in pieces.iter().enumerate() {
+        let tag = if i + 1 == pieces.len() { "F" } else { "P" };
+        data.extend_from_slice(format!("2024-01-28T09:05:11.{i}Z stdout {tag} ").as_bytes());
+        data.extend_from_slice(p);
+        data.push(b'\n');
+    }
+    data.extend_from_slice(b"2024-01-28T09:05:12Z stdout F after\n");
+    let cfg = ScanConfig::default();
+    let c = scan_bytes("t", &data, cfg);
+    let recs = c.records();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].pid, Some(42));
+    assert_eq!(recs[0].line, 1);
+}
+
+#[test]
+fn docker_json_pieces_are_joined() {
+    let mut data = Vec::new();
+    let msg = format!("{} web-1 exited with code 1", "y".repeat(20_000));
+    let (a, b) = msg.split_at(16 * 1024);
+    data.extend_from_slice(format!(r#"{{"log":"{a}","stream":"stdout","time":"2024-01-28T09:05:11Z"}}"#).as_bytes());
+    data.push(b'\n');
+    data.extend_from_slice(format!(r#"{{"log":"{b}\n","stream":"stdout","time":"2024-01-28T09:05:11Z"}}"#).as_bytes());
+    data.push(b'\n');
+    // The joined message is not a compose line (it starts with noise): nothing.
+    assert!(same_for_all_reads(&data).is_empty());
+    // A kernel line split across pieces is found.
+    let msg = format!("{} Killed process 7 (x)", "z".repeat(16 * 1024 - 5));
+    let (a, b) = msg.split_at(16 * 1024);
+    let mut data = Vec::new();
+    data.extend_from_slice(format!(r#"{{"log":"{a}","stream":"stderr","time":"2024-01-28T09:05:11Z"}}"#).as_bytes());
+    data.push(b'\n');
+    data.extend_from_slice(format!(r#"{{"log":"{b}\n","stream":"stderr","time":"2024-01-28T09:05:11Z"}}"#).as_bytes());
+    data.push(b'\n');
+    assert_eq!(same_for_all_reads(&data).len(), 1);
+}
+
+#[test]
+fn ten_megabyte_line_and_garbage_cost_nothing_around_them() {
+    let mut data = Vec::new();
+    data.extend_from_slice(
+        b"Jan 28 09:05:11 n kubelet[1]: \"Generic (PLEG): container finished\" containerID=\"a1\" exitCode=1\n",
+    );
+    data.extend_from_slice(&vec![b'q'; 10 << 20]);
+    data.extend_from_slice(b" tail of the big line exitCode=5\n");
+    data.extend_from_slice(b"\xff\xfe\x00\x00 invalid utf-8 \xc3\x28 and NULs \x00\n");
+    data.extend_from_slice(b"web-2 exited with code 2\r\n");
+    data.extend_from_slice(b"\x00\x00\x00\n");
+    data.extend_from_slice(
+        b"Containers:\n  app:\n    State:  Terminated\n      Reason: Error\n      Exit Code:  9\xff\n",
+    );
+    data.extend_from_slice(b"Jan 28 09:05:12 n kernel: Killed process 9 (bad\xffname)");
+    let got = codes(&data, 1 << 20);
+    assert_eq!(
+        got,
+        vec![(1, Some(1), Some("a1".into())), (4, Some(2), Some("web-2".into())), (11, None, None)],
+        "the describe block with a broken Exit Code yields nothing, the rest is found"
+    );
+    for rs in [4096, 65_537] {
+        assert_eq!(codes(&data, rs), got, "read size {rs}");
+    }
+}
+
+#[test]
+fn lines_past_the_cap_are_cut_and_counted() {
+    let mut data = Vec::new();
+    data.extend_from_slice(&vec![b'w'; 3 << 20]);
+    data.push(b'\n');
+    data.extend_from_slice(b"web-3 exited with code 3\n");
+    let cfg = ScanConfig { max_line: 1 << 20, read_size: 64 << 10, ..ScanConfig::default() };
+    let c = scan_bytes("t", &data, cfg);
+    assert_eq!(c.records().len(), 1);
+    assert_eq!(c.records()[0].line, 2);
+    assert_eq!(c.dropped.len(), 1);
+    assert_eq!(c.dropped[0].0, Dropped::OversizedLine);
+    assert_eq!(c.dropped[0].1, (2 << 20) as u64);
+}
