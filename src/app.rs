@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command, LangArg, OutputArg, ScanArgs};
+use crate::cli::{Cli, Command, CommonArgs, LangArg, OutputArg, ScanArgs};
 use crate::dedupe::Dedupe;
 use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
@@ -79,7 +79,7 @@ pub struct ScanSettings {
     pub dedupe_size: usize,
 }
 
-pub fn settings(a: &ScanArgs) -> Result<ScanSettings, AppError> {
+pub fn settings(a: &CommonArgs) -> Result<ScanSettings, AppError> {
     let format = match a.format.as_deref() {
         None => None,
         Some(f) => Some(InputFormat::parse(f).ok_or_else(|| {
@@ -117,6 +117,7 @@ pub fn run(cli: Cli) -> i32 {
             clap_complete::generate(shell, &mut cmd, "exitscan", &mut io::stdout());
             Ok(0)
         }
+        Some(Command::Watch(w)) => crate::watch::run(&w),
         None => run_scan(&cli.scan),
     };
     match res {
@@ -169,7 +170,8 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
-fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
+fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
+    let a = &args.common;
     let st = settings(a)?;
     if let Some(addr) = &a.listen {
         // Fail before reading anything if the address is unusable.
@@ -193,7 +195,7 @@ fn run_scan(a: &ScanArgs) -> Result<i32, AppError> {
     let stdout = io::stdout();
     let writer = RecordWriter::new(st.output, stdout.lock());
     let mut pipe = Pipeline::new(st.kb.clone(), st.lang, Dedupe::new(st.dedupe_size), writer, metrics.clone());
-    let files: Vec<PathBuf> = if a.files.is_empty() { vec![PathBuf::from("-")] } else { a.files.clone() };
+    let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
     let mut had_error = false;
     let progress = crate::progress::Progress::new(
         !a.quiet,

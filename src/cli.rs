@@ -54,6 +54,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Follow files, directories and globs, run commands, and count terminations
+    /// continuously (sidecar, DaemonSet, cluster poller).
+    Watch(WatchArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -85,6 +88,13 @@ pub struct ScanArgs {
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options shared by one-shot scans and `watch`.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
     /// How to print what was found.
     #[arg(long, short, value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
@@ -111,16 +121,17 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub dedupe_size: usize,
 
-    /// Serve GET /metrics and /healthz on this address after scanning, until SIGTERM/SIGINT.
+    /// Serve GET /metrics and /healthz on this address (e.g. 0.0.0.0:13137).
+    /// A one-shot scan keeps serving after its input ends, until SIGTERM/SIGINT.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
 
-    /// Write Prometheus metrics to this node_exporter textfile (atomically) when done,
-    /// and every --metrics-interval while serving.
+    /// Write Prometheus metrics to this node_exporter textfile (atomically) at the end,
+    /// and every --metrics-interval while serving or watching.
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<PathBuf>,
 
-    /// How often the metrics file is rewritten while serving.
+    /// How often the metrics file is rewritten while serving or watching.
     #[arg(long, value_name = "DURATION", default_value = "15s")]
     pub metrics_interval: String,
 
@@ -132,7 +143,52 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_series: usize,
 
-    /// No progress on stderr.
+    /// No progress or status lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `exitscan watch`: follow files, run commands, count continuously.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Files, directories (followed recursively; new files are picked up) or
+    /// globs such as '/var/log/pods/**/*.log'. Quote globs so the shell leaves them alone.
+    #[arg(value_name = "PATH|GLOB")]
+    pub paths: Vec<String>,
+
+    /// A long-running command whose stdout is a stream to scan
+    /// (e.g. 'journalctl -f -u kubelet -u containerd -o short-iso');
+    /// restarted with backoff when it exits. Repeatable.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Vec<String>,
+
+    /// A command printing a snapshot (e.g. 'kubectl get pods -A -o json'), run every
+    /// --every; repeated snapshots count each termination once. Repeatable.
+    #[arg(long, value_name = "CMD")]
+    pub poll: Vec<String>,
+
+    /// How often --poll commands run.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub every: String,
+
+    /// Keep file offsets and the dedupe memory here, so a restart resumes where it
+    /// stopped: nothing lost, nothing counted twice.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// How often the checkpoint in --state-dir is written (also on shutdown).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub checkpoint_interval: String,
+
+    /// Read files that exist at the first start from their beginning
+    /// (default: from their end; files appearing later are always read whole).
+    #[arg(long)]
+    pub from_start: bool,
+
+    /// How often files are checked when no inotify event came, and globs re-expanded.
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    pub poll_interval: String,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
 }

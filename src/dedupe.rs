@@ -32,6 +32,14 @@ pub fn fingerprint(r: &Record) -> Option<u64> {
     Some(h.finish())
 }
 
+/// The fingerprint of a record from a followed file that has none of its
+/// own: the file's identity and the record's line in it.
+pub fn origin_fingerprint(origin: u64, r: &Record) -> u64 {
+    let mut h = DefaultHasher::new();
+    (origin, r.line, r.raw_exit_code, r.stated_signal.map(|s| s.0), r.format.as_str()).hash(&mut h);
+    h.finish()
+}
+
 /// A bounded least-recently-seen memory of fingerprints.
 #[derive(Debug)]
 pub struct Dedupe {

@@ -32,6 +32,7 @@ pub mod record;
 pub mod scan;
 pub mod server;
 pub mod sink;
+pub mod watch;
 
 pub use code::{ExitClass, RawCode, Signal};
 pub use record::{Format, Record, State};

@@ -69,6 +69,7 @@ pub struct Metrics {
     repeats: IntCounter,
     missed: IntCounter,
     folded: IntCounter,
+    source_errors: IntCounterVec,
     extra: Vec<ExtraLabel>,
     max_series: usize,
     series: Mutex<HashSet<Vec<String>>>,
@@ -136,6 +137,12 @@ impl Metrics {
             "exitscan_series_folded_total",
             "Terminations counted under namespace/pod/container=\"other\" because --max-series was reached.",
         );
+        let source_errors = counter_vec(
+            &registry,
+            "exitscan_source_errors_total",
+            "Sources that could not be read (watch: unreadable or vanished files, commands that failed), by kind.",
+            &["kind"],
+        );
         let build = IntGaugeVec::new(Opts::new("exitscan_build_info", "exitscan build information."), &["version"])
             .unwrap_or_else(|e| unreachable!("build_info: {e}"));
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
@@ -158,6 +165,7 @@ impl Metrics {
             repeats,
             missed,
             folded,
+            source_errors,
             extra,
             max_series: cfg.max_series,
             series: Mutex::new(HashSet::new()),
@@ -243,6 +251,10 @@ impl Metrics {
 
     pub fn dropped(&self, why: Dropped) {
         self.dropped.with_label_values(&[why.as_str()]).inc();
+    }
+
+    pub fn source_error(&self, kind: &str) {
+        self.source_errors.with_label_values(&[kind]).inc();
     }
 
     pub fn missed(&self, n: u64) {

@@ -152,6 +152,8 @@ enum Mode {
 struct Partial {
     bytes: Vec<u8>,
     first_line: u64,
+    /// Stream offset of the first piece.
+    first_offset: u64,
     time: Option<Vec<u8>>,
     /// Lines seen since the last piece (a partial nobody completes goes stale).
     idle: u32,
@@ -195,6 +197,10 @@ pub struct Scanner {
     time_scratch: Vec<u8>,
     /// `buf[pos..nl_searched]` holds no newline.
     nl_searched: usize,
+    /// Where the active block started: (stream offset, line number).
+    block_origin: Option<(u64, u64)>,
+    /// The log line time of the line that started the active block.
+    block_time: Option<String>,
 }
 
 fn partial_slot(f: Framing, s: Option<Stream>) -> usize {
@@ -204,11 +210,11 @@ fn partial_slot(f: Framing, s: Option<Stream>) -> usize {
 
 impl Scanner {
     pub fn new(source: impl Into<Arc<str>>, cfg: ScanConfig) -> Scanner {
-        let cap = cfg.read_size + cfg.lookback;
         Scanner {
             cfg,
             source: source.into(),
-            buf: Vec::with_capacity(cap),
+            // Grown on first read: a thousand idle followed files cost nothing.
+            buf: Vec::new(),
             base: 0,
             pos: 0,
             filled: 0,
@@ -227,11 +233,79 @@ impl Scanner {
             scratch: Vec::new(),
             time_scratch: Vec::new(),
             nl_searched: 0,
+            block_origin: None,
+            block_time: None,
         }
     }
 
     pub fn source(&self) -> &Arc<str> {
         &self.source
+    }
+
+    /// Starts numbering at `line_no` for a stream whose first byte is at
+    /// `offset` (resuming a followed file from a checkpoint).
+    pub fn resume_at(&mut self, offset: u64, line_no: u64) {
+        self.base = offset;
+        self.raw_done = offset;
+        self.line_no = line_no.max(1);
+    }
+
+    /// Where reading must resume after a restart so that nothing is lost:
+    /// the earliest of the next unprocessed line, the start of an open block
+    /// and the first piece of a partial message. Returns (offset, line number).
+    pub fn resume_offset(&self) -> (u64, u64) {
+        let mut best = (self.base + self.pos as u64, self.line_no_at_pos());
+        if !matches!(self.mode, Mode::Skip) {
+            if let Some(o) = self.block_origin {
+                best = best.min(o);
+            }
+        }
+        for p in self.partials.iter().flatten() {
+            best = best.min((p.first_offset, p.first_line));
+        }
+        best
+    }
+
+    fn line_no_at_pos(&self) -> u64 {
+        if self.pos >= self.line_pos {
+            self.line_no + bytecount::count(&self.buf[self.line_pos..self.pos], b'\n') as u64
+        } else {
+            self.line_no - bytecount::count(&self.buf[self.pos..self.line_pos], b'\n') as u64
+        }
+    }
+
+    /// Ends an open block and scans unfinished partial messages now, as if the
+    /// stream had paused for good (a followed file that stopped growing).
+    /// Reading can go on afterwards.
+    pub fn flush_pending(&mut self, out: &mut dyn ScanOutput) {
+        let at = self.pos;
+        self.end_mode(at, out);
+        for slot in 0..self.partials.len() {
+            if let Some(p) = self.partials[slot].take() {
+                let time = p.time.clone();
+                self.dispatch(&p.bytes, p.first_line, time.as_deref(), at, at, out);
+            }
+        }
+        self.floor = self.pos;
+    }
+
+    /// True when a block or partial message waits for more lines.
+    pub fn has_pending(&self) -> bool {
+        !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some)
+    }
+
+    /// True when no block or partial message is open and all bytes are processed.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.mode, Mode::Skip) && self.partials.iter().all(Option::is_none) && self.pos == self.filled
+    }
+
+    /// Gives back buffer memory beyond what lookback needs (idle followed files).
+    pub fn trim_memory(&mut self) {
+        self.make_room_force();
+        if self.buf.capacity() > self.filled.max(1) * 2 {
+            self.buf.truncate(self.filled);
+            self.buf.shrink_to_fit();
+        }
     }
 
     /// Reads `r` to its end, scanning as it goes.
@@ -287,6 +361,10 @@ impl Scanner {
         if self.buf.len() >= self.filled + self.cfg.read_size && self.filled > 0 {
             return;
         }
+        self.make_room_force();
+    }
+
+    fn make_room_force(&mut self) {
         self.count_lines_to(self.pos);
         let mut keep = self.pos.saturating_sub(self.cfg.lookback);
         if keep > 0 {
@@ -571,7 +649,12 @@ impl Scanner {
     }
 
     fn emit_records(&mut self, recs: Vec<Record>, at: usize, out: &mut dyn ScanOutput) {
-        for r in recs {
+        for mut r in recs {
+            // Block records carry the time of the log line that started the
+            // block (a describe excerpt in a CRI log), for their fingerprint.
+            if r.log_time.is_none() {
+                r.log_time = self.block_time.clone();
+            }
             self.emit(Item::Record(Box::new(r)), at, out);
         }
     }
@@ -626,8 +709,14 @@ impl Scanner {
             let slot = partial_slot(framing, stream);
             if partial {
                 let max = self.cfg.max_line;
+                let first_offset = self.base + ls as u64;
                 let p = self.partials[slot].get_or_insert_with(|| {
-                    Box::new(Partial { first_line: line_no, time: time_ref.map(<[u8]>::to_vec), ..Partial::default() })
+                    Box::new(Partial {
+                        first_line: line_no,
+                        first_offset,
+                        time: time_ref.map(<[u8]>::to_vec),
+                        ..Partial::default()
+                    })
                 });
                 p.idle = 0;
                 if p.bytes.len() + msg.len() <= max {
@@ -712,6 +801,7 @@ impl Scanner {
                     let mut d = Box::<Describe>::default();
                     d.feed(msg, line_no);
                     self.mode = Mode::Describe(d);
+                    self.block_origin = Some((self.base + ls as u64, line_no));
                     self.pos = next;
                 }
             },
@@ -806,6 +896,7 @@ impl Scanner {
         if h.0 == 0 {
             return;
         }
+        self.block_time = time.and_then(|t| std::str::from_utf8(t).ok()).map(str::to_string);
         // Multi-line formats first: they take over the following lines.
         if h.any(Hits::DESCRIBE) && self.allowed(Format::Describe) {
             if describe::is_collapsed(msg) {
@@ -841,6 +932,7 @@ impl Scanner {
         if h.any(Hits::RESTARTS) && self.allowed(Format::GetPods) {
             if let Some(t) = getpods::header(msg) {
                 self.mode = Mode::Table(t);
+                self.block_origin = Some((self.base + ls as u64, line_no));
                 return;
             }
         }
@@ -989,6 +1081,7 @@ impl Scanner {
                 r.container = self.spark_container(ls);
                 if self.allowed(Format::Orchestrator) {
                     self.mode = Mode::Spark(Box::new(r));
+                    self.block_origin = Some((self.base + ls as u64, line_no));
                 }
                 return;
             }
@@ -1117,6 +1210,7 @@ impl Scanner {
         self.mode = mode;
         let mut p = root;
         let mut line_no = self.line_at(root);
+        self.block_origin = Some((self.base + root as u64, line_no));
         let mut msg = Vec::new();
         while p < next {
             let le = memchr::memchr(b'\n', &self.buf[p..next]).map_or(next, |n| p + n);

@@ -276,28 +276,23 @@ impl<W: Write> RecordWriter<W> {
             }
             OutputKind::None => {}
         }
-        self.maybe_flush()
-    }
-
-    /// Input bytes for passthrough.
-    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if self.kind == OutputKind::Passthrough {
-            if self.buf.len() + bytes.len() > (256 << 10) {
-                self.out.write_all(&self.buf)?;
-                self.buf.clear();
-                if bytes.len() > (256 << 10) {
-                    return self.out.write_all(bytes);
-                }
-            }
-            self.buf.extend_from_slice(bytes);
-        }
         Ok(())
     }
 
-    fn maybe_flush(&mut self) -> io::Result<()> {
-        if self.buf.len() >= (256 << 10) {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+    /// True when the buffer should be written out (the caller decides when).
+    pub fn needs_flush(&self) -> bool {
+        self.buf.len() >= (256 << 10)
+    }
+
+    /// What reached the sink so far (not what is still buffered).
+    pub fn inner(&self) -> &W {
+        &self.out
+    }
+
+    /// Input bytes for passthrough (buffered like records).
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.kind == OutputKind::Passthrough {
+            self.buf.extend_from_slice(bytes);
         }
         Ok(())
     }

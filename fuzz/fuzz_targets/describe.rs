@@ -1,0 +1,49 @@
+#![no_main]
+//! The describe block parser fed line by line (as the scanner does, restarting
+//! on EndBefore / NextPod), plus split_line, is_collapsed / expand_collapsed,
+//! is_describe_like and is_pod_start on every line.
+
+use exitscan::parse::describe::{self, Describe, Step};
+use exitscan::sink::JsonEncoder;
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let mut enc = JsonEncoder::default();
+    let mut d = Describe::new();
+    let mut recs = Vec::new();
+    for (n, line) in common::lines(data).enumerate() {
+        let line_no = n as u64 + 1;
+        let s = describe::split_line(line);
+        assert!(s.body.len() <= line.len());
+        if let Some(k) = s.key {
+            assert!(!k.is_empty());
+        }
+        let _ = describe::is_describe_like(line);
+        let _ = describe::is_pod_start(line);
+        if describe::is_collapsed(line) {
+            let mut c = Describe::new();
+            for l in describe::expand_collapsed(line) {
+                c.feed(&l, line_no);
+            }
+            recs.extend(c.finish());
+        }
+        match d.feed(line, line_no) {
+            Step::Continue => {}
+            Step::EndBefore | Step::NextPod => {
+                recs.extend(d.finish());
+                d = Describe::new();
+                // A fresh parser takes any line as its first.
+                d.feed(line, line_no);
+            }
+        }
+    }
+    recs.extend(d.finish());
+    // expand_collapsed on the whole input (newlines and all).
+    let _ = describe::expand_collapsed(data);
+    for r in &recs {
+        assert!(r.raw_exit_code.is_some(), "describe records carry an exit code");
+        common::check_json(&mut enc, r);
+    }
+});

@@ -1,0 +1,35 @@
+#![no_main]
+//! The streaming document parser with Syntax::Yaml fed line by line,
+//! key_line_syntax / is_doc_like / is_doc_start.
+
+use exitscan::parse::doc::{self, Doc, Step, Syntax};
+use exitscan::sink::JsonEncoder;
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let mut enc = JsonEncoder::default();
+    let mut recs = Vec::new();
+    let mut d = Doc::new(Syntax::Yaml);
+    for (n, line) in common::lines(data).enumerate() {
+        let line_no = n as u64 + 1;
+        let _ = doc::key_line_syntax(line);
+        let _ = doc::is_doc_like(line, Syntax::Yaml);
+        let _ = doc::is_doc_start(line, Syntax::Yaml);
+        let step = d.feed(line, line_no);
+        recs.extend(d.take_records());
+        if step != Step::Continue {
+            recs.extend(d.finish());
+            d = Doc::new(Syntax::Yaml);
+            if step == Step::EndBefore {
+                d.feed(line, line_no);
+                recs.extend(d.take_records());
+            }
+        }
+    }
+    recs.extend(d.finish());
+    for r in &recs {
+        common::check_json(&mut enc, r);
+    }
+});

@@ -1,0 +1,18 @@
+#![no_main]
+//! exitscan::frame::frame on one arbitrary line.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // The scanner never passes a newline to frame(); the function must still not panic on one.
+    let f = exitscan::frame::frame(data);
+    // The message never grows past the line, except JSON escapes decoded... which only shrink.
+    assert!(f.msg.len() <= data.len(), "message longer than its line");
+    if let Some(t) = f.time {
+        assert!(!t.is_empty());
+    }
+    for line in data.split(|&b| b == b'\n') {
+        let f = exitscan::frame::frame(line);
+        assert!(f.msg.len() <= line.len());
+    }
+});

@@ -1,0 +1,55 @@
+#![no_main]
+//! Every single-line parser on each line of the input, framed and unframed:
+//! kubelet, containerd (+ oom_evidence), crio, docker (ps_row, compose_v1_row,
+//! compose_v2, event_text, oom_event_text, libcontainerd), systemd,
+//! supervisord, kernel (parse, evidence), orchestrator::*, and the prefilter.
+
+use exitscan::parse::{self, containerd, crio, docker, kernel, kubelet, orchestrator, supervisord, systemd};
+use exitscan::record::Record;
+use exitscan::sink::JsonEncoder;
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fn all(msg: &[u8], out: &mut Vec<Record>) {
+    let _ = parse::hits(msg);
+    let _ = parse::find(msg);
+    out.extend(kubelet::parse(msg));
+    out.extend(containerd::parse(msg));
+    let _ = containerd::oom_evidence(msg);
+    out.extend(crio::parse(msg));
+    out.extend(docker::ps_row(msg));
+    out.extend(docker::compose_v1_row(msg));
+    out.extend(docker::compose_v2(msg));
+    out.extend(docker::event_text(msg));
+    let _ = docker::oom_event_text(msg);
+    out.extend(docker::libcontainerd(msg));
+    out.extend(systemd::parse(msg));
+    out.extend(supervisord::parse(msg));
+    out.extend(kernel::parse(msg));
+    let _ = kernel::evidence(msg);
+    out.extend(orchestrator::logfmt_exit(msg));
+    out.extend(orchestrator::exited_with_exit_code(msg));
+    out.extend(orchestrator::reason_exit_code(msg));
+    let _ = orchestrator::status_exit_code(msg);
+    let _ = orchestrator::status_container(msg);
+    let _ = orchestrator::status_reason(msg);
+    let _ = orchestrator::is_exec_exit(msg);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut enc = JsonEncoder::default();
+    let mut recs = Vec::new();
+    // libcontainerd reads across lines: the whole input once.
+    recs.extend(docker::libcontainerd(data));
+    for line in common::lines(data) {
+        all(line, &mut recs);
+        let f = exitscan::frame::frame(line);
+        if f.msg.as_ref() != line {
+            all(&f.msg, &mut recs);
+        }
+    }
+    for r in &recs {
+        common::check_json(&mut enc, r);
+    }
+});

@@ -1,0 +1,93 @@
+#![no_main]
+//! The whole pipeline, bytes in → records out, with small and odd scanner
+//! settings taken from the first five input bytes:
+//!
+//! - `scan_bytes` (reads of `read_size` bytes through `Read`) into `Collect`;
+//! - the same bytes through `Scanner::feed` in chunks of another size into the
+//!   real `Pipeline` (evidence context, causes from the built-in knowledge
+//!   base, dedupe, JSON writer, metrics);
+//! - every JSON line must parse and carry every field of DESIGN.md §2;
+//! - while every line is shorter than `max_line` (no cut, whose position
+//!   depends on the reads by design), both runs find the same records.
+
+use std::sync::{Arc, OnceLock};
+
+use exitscan::dedupe::Dedupe;
+use exitscan::kb::{KnowledgeBase, Lang};
+use exitscan::metrics::{Metrics, MetricsConfig};
+use exitscan::pipeline::Pipeline;
+use exitscan::scan::{scan_bytes, InputFormat, ScanConfig, Scanner};
+use exitscan::sink::{OutputKind, RecordWriter};
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fn kb() -> Arc<KnowledgeBase> {
+    static KB: OnceLock<Arc<KnowledgeBase>> = OnceLock::new();
+    KB.get_or_init(|| Arc::new(KnowledgeBase::builtin().expect("builtin kb"))).clone()
+}
+
+fn metrics() -> Arc<Metrics> {
+    static M: OnceLock<Arc<Metrics>> = OnceLock::new();
+    M.get_or_init(|| Arc::new(Metrics::new(&kb(), &MetricsConfig::default()))).clone()
+}
+
+const MAX_LINES: [usize; 10] = [1, 2, 3, 7, 16, 64, 256, 1024, 4096, 16 << 20];
+const LOOKBACKS: [usize; 6] = [0, 1, 16, 256, 4096, 64 << 10];
+
+fuzz_target!(|input: &[u8]| {
+    if input.len() < 5 {
+        return;
+    }
+    let (p, data) = input.split_at(5);
+    let read_size = if p[0] < 192 { 1 + usize::from(p[0] % 64) } else { [128, 4096, 65_536, 1 << 20][usize::from(p[0] % 4)] };
+    let max_line = MAX_LINES[usize::from(p[1]) % MAX_LINES.len()];
+    let lookback = LOOKBACKS[usize::from(p[2]) % LOOKBACKS.len()];
+    let format = if p[3] < 200 {
+        None
+    } else {
+        let names = InputFormat::names();
+        InputFormat::parse(names[usize::from(p[3]) % names.len()])
+    };
+    let chunk = 1 + usize::from(p[4] % 97);
+    let cfg = ScanConfig { format, max_line, lookback, read_size };
+
+    let collected = scan_bytes("fuzz", data, cfg.clone());
+
+    let writer = RecordWriter::new(OutputKind::Json, Vec::new());
+    let mut pipe = Pipeline::new(kb(), Lang::En, Dedupe::new(64), writer, Some(metrics()));
+    let mut s = Scanner::new("fuzz", cfg.clone());
+    for c in data.chunks(chunk) {
+        s.feed(c, &mut pipe);
+    }
+    s.finish(&mut pipe);
+    pipe.finish().expect("write to a Vec");
+    let out = pipe.writer.into_inner();
+
+    let mut fed = Vec::new();
+    for line in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let v: serde_json::Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => panic!("output line is not JSON ({e}): {}", String::from_utf8_lossy(line)),
+        };
+        let o = v.as_object().expect("object");
+        for f in common::FIELDS {
+            assert!(o.contains_key(f), "missing {f}: {}", String::from_utf8_lossy(line));
+        }
+        fed.push((o["line"].as_u64(), o["raw_exit_code"].as_i64(), o["container"].as_str().map(str::to_string)));
+    }
+    if data.len() % 16 == 0 {
+        let _ = metrics().render();
+    }
+
+    let longest = data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
+    if longest < max_line.min(8 << 10) {
+        let read: Vec<_> =
+            collected.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
+        assert_eq!(read, fed, "records depend on how the input was split (read {read_size}, feed {chunk})");
+        // And on the read size at all: compare with one big read.
+        let big = scan_bytes("fuzz", data, ScanConfig { read_size: 1 << 20, ..cfg });
+        let bigv: Vec<_> = big.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
+        assert_eq!(read, bigv, "records depend on the read size ({read_size} vs 1 MiB)");
+    }
+});
