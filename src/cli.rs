@@ -56,7 +56,7 @@ pub enum Command {
     },
     /// Follow files, directories and globs, run commands, and count terminations
     /// continuously (sidecar, DaemonSet, cluster poller).
-    Watch(WatchArgs),
+    Watch(Box<WatchArgs>),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

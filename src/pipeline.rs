@@ -44,8 +44,11 @@ pub struct SourceContext {
 /// were never observed.
 #[derive(Debug, Default)]
 pub struct RestartTracker {
-    highest: std::collections::HashMap<(Option<String>, Option<String>, Option<String>), u64>,
+    highest: std::collections::HashMap<ContainerKey, u64>,
 }
+
+/// (namespace, pod, container)
+type ContainerKey = (Option<String>, Option<String>, Option<String>);
 
 /// Containers remembered for restart tracking (oldest forgotten first).
 const RESTART_TRACK_MAX: usize = 100_000;

@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn roundtrip_with_journal() {
         let d = tempfile::tempdir().unwrap();
-        let (mut s, cp, j) = StateDir::open(d.path()).unwrap();
+        let (s, cp, j) = StateDir::open(d.path()).unwrap();
         assert!(cp.is_none() && j.is_empty());
         let mut w = s.journal_writer().unwrap();
         journal_append(&mut w, 7);
