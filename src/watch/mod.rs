@@ -230,6 +230,9 @@ impl<W: Write> Follower<W> {
     }
 }
 
+/// With inotify, globs are re-walked every this many ticks (a safety net).
+const REDISCOVER_TICKS: u64 = 30;
+
 /// Streams of `--poll` runs are keyed apart from `--exec` streams.
 const POLL_BASE: usize = 1 << 32;
 
@@ -356,6 +359,11 @@ pub fn run(w: &WatchArgs) -> Result<i32, AppError> {
     let mut last_checkpoint = Instant::now();
     let mut last_metrics_file = Instant::now();
     f.sync(true);
+    // A checkpoint right away: after a crash before the first interval, a
+    // restart knows this was not a first start (and reads new files whole).
+    f.checkpoint();
+    let inotify = _watcher.is_some();
+    let mut ticks: u64 = 0;
     let mut running = true;
     while running {
         let Some(first) = rx.blocking_recv() else { break };
@@ -375,7 +383,10 @@ pub fn run(w: &WatchArgs) -> Result<i32, AppError> {
                 }
                 Event::Tick => {
                     read_files = true;
-                    rediscover = true;
+                    // With inotify, names change only with events; the walk is a
+                    // slow safety net. Without it, every tick walks.
+                    ticks += 1;
+                    rediscover |= !inotify || ticks % REDISCOVER_TICKS == 0;
                 }
                 Event::ExecStart(id) => f.exec_end(id),
                 Event::ExecData(id, data) => {
