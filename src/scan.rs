@@ -368,10 +368,11 @@ impl Scanner {
         self.count_lines_to(self.pos);
         let mut keep = self.pos.saturating_sub(self.cfg.lookback);
         if keep > 0 {
-            // Keep whole lines only.
+            // Keep whole lines only. With no line start in the window (one
+            // huge line before `pos`), history is worthless: keep nothing.
             keep = match memchr::memrchr(b'\n', &self.buf[..keep]) {
                 Some(nl) => nl + 1,
-                None => 0,
+                None => self.pos,
             };
         }
         keep = keep.min(self.pos).min(self.counted_pos).min(self.line_pos);

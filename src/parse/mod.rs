@@ -62,7 +62,7 @@ pub const LITERALS: [&str; 30] = [
     "ExitStatus:",       // 9 containerd &TaskExit{}
     "xited with",        // 10 conmon, compose v2, Spark
     "Exited (",          // 11 docker ps
-    " Exit ",            // 12 docker-compose v1 ps (and " Exit Code")
+    "  Exit ",           // 12 docker-compose v1 ps (and "  Exit Code"), not npm's "ERR! Exit status"
     "exited: ",          // 13 supervisord
     "code=exited",       // 14 systemd
     "code=killed",       // 15 systemd
@@ -149,7 +149,7 @@ pub fn hits(msg: &[u8]) -> Hits {
     for m in prefilter().find_iter(msg) {
         let p = m.pattern().as_usize();
         h |= 1 << p;
-        // " Exit " (compose) hides the describe literal of " Exit Code".
+        // "  Exit " (compose) hides the describe literal of "  Exit Code".
         if p == COMPOSE && msg[m.end()..].starts_with(b"Code") {
             h |= Hits::DESCRIBE;
         }
