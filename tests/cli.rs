@@ -159,3 +159,18 @@ fn port_in_use_is_reported() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("Address already in use"), "{}", stderr(&out));
 }
+
+#[test]
+fn forced_formats() {
+    let input = b"Jan 28 09:05:11 n kubelet[1]: \"Generic (PLEG): container finished\" containerID=\"a1\" exitCode=1\nweb-1 exited with code 3\n2024-01-28T09:05:11Z stdout F web-2 exited with code 4\n";
+    let codes = |args: &[&str]| -> Vec<i64> {
+        records(&run_stdin(args, input)).iter().filter_map(|r| r["raw_exit_code"].as_i64()).collect()
+    };
+    assert_eq!(codes(&["--output", "json"]), vec![1, 3, 4]);
+    assert_eq!(codes(&["--output", "json", "--format", "kubelet"]), vec![1]);
+    assert_eq!(codes(&["--output", "json", "--format", "docker"]), vec![3, 4]);
+    let out = run_stdin(&["--output", "json", "--format", "cri"], input);
+    assert_eq!(records(&out).len(), 1);
+    let e = stderr(&out);
+    assert!(e.contains("-:1: cri: not a line of this format") && e.contains("-:2: cri:"), "{e}");
+}
