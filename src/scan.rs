@@ -375,7 +375,8 @@ impl Scanner {
                 None => self.pos,
             };
         }
-        keep = keep.min(self.pos).min(self.counted_pos).min(self.line_pos);
+        let raw = self.raw_done.saturating_sub(self.base) as usize;
+        keep = keep.min(self.pos).min(self.counted_pos).min(self.line_pos).min(raw);
         if keep == 0 {
             return;
         }
@@ -440,6 +441,10 @@ impl Scanner {
             }
         };
         self.scan_region(end, out);
+        // Every processed line can be passed through now (records still to come
+        // complete at a later line), so the buffer can be compacted past it.
+        let pos = self.pos;
+        self.pass_raw_to(pos, out);
         if self.filled - self.pos >= self.cfg.max_line {
             self.cut_line(out);
         }
@@ -635,7 +640,8 @@ impl Scanner {
     fn pass_raw_to(&mut self, p: usize, out: &mut dyn ScanOutput) {
         let at = self.base + p as u64;
         if out.wants_raw() && at > self.raw_done {
-            let from = (self.raw_done - self.base) as usize;
+            // (Bytes before `base` are gone; compaction never passes `raw_done`.)
+            let from = (self.raw_done.saturating_sub(self.base) as usize).min(p);
             out.raw(&self.buf[from..p]);
         }
         self.raw_done = self.raw_done.max(at);
