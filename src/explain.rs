@@ -3,7 +3,6 @@
 
 use crate::code::{ExitClass, RawCode, Signal};
 use crate::kb::{Entry, KnowledgeBase, Lang, Text};
-use crate::sink::json_str;
 
 /// One knowledge-base entry that applies.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,7 +209,6 @@ pub fn to_json(x: &Explanation) -> String {
         .collect();
     v.insert("entries".into(), entries.into());
     let mut s = serde_json::Value::Object(v).to_string();
-    let _ = json_str; // the record encoder's escaping is the same JSON
     s.push('\n');
     s
 }

@@ -13,7 +13,6 @@ use std::sync::Mutex;
 
 use prometheus::{Encoder, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
-use crate::code::ExitClass;
 use crate::frame::Framing;
 use crate::kb::KnowledgeBase;
 use crate::record::Record;
@@ -242,7 +241,6 @@ impl Metrics {
         }
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
         self.exits.with_label_values(&refs).inc();
-        let _ = ExitClass::ALL;
     }
 
     pub fn parse_error(&self, format: &str) {

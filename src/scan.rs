@@ -561,7 +561,6 @@ impl Scanner {
             return false;
         }
         let Mode::Describe(d) = &mut self.mode else { return false };
-        let start = self.pos;
         let mut ls = self.pos;
         let mut lines = 0u64;
         while ls < end {
@@ -592,7 +591,6 @@ impl Scanner {
         self.line_no += lines;
         self.stats.lines[framing_index(Framing::Plain)] += lines;
         self.last_framing = Framing::Plain;
-        let _ = start;
         true
     }
 
@@ -917,7 +915,7 @@ impl Scanner {
             }
             if describe::split_line(msg).key == Some(b"Exit Code") {
                 let root = self.block_root(ls, framing, describe::is_describe_like, describe::is_pod_start, true);
-                self.start_block(Mode::Describe(Box::default()), root, ls, next, framing, out);
+                self.start_block(Mode::Describe(Box::default()), root, next, framing, out);
                 return;
             }
         }
@@ -931,7 +929,7 @@ impl Scanner {
                         |m| doc::is_doc_start(m, syntax),
                         false,
                     );
-                    self.start_block(Mode::Doc(Box::new(Doc::new(syntax))), root, ls, next, framing, out);
+                    self.start_block(Mode::Doc(Box::new(Doc::new(syntax))), root, next, framing, out);
                     return;
                 }
             }
@@ -1205,15 +1203,7 @@ impl Scanner {
 
     /// Enters line mode with `mode`, feeding it the lines from `root` through
     /// the trigger line at `ls`.
-    fn start_block(
-        &mut self,
-        mode: Mode,
-        root: usize,
-        ls: usize,
-        next: usize,
-        framing: Framing,
-        out: &mut dyn ScanOutput,
-    ) {
+    fn start_block(&mut self, mode: Mode, root: usize, next: usize, framing: Framing, out: &mut dyn ScanOutput) {
         self.mode = mode;
         let mut p = root;
         let mut line_no = self.line_at(root);
@@ -1247,7 +1237,6 @@ impl Scanner {
             p = line_next;
             line_no += 1;
         }
-        let _ = ls;
     }
 }
 

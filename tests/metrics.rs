@@ -6,7 +6,6 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -235,7 +234,6 @@ fn real_prometheus_reads_back_exact_counts() {
     assert_eq!(got, want);
     let repeats = query("exitscan_repeats_total");
     assert_eq!(repeats["data"]["result"][0]["value"][1], "0");
-    let _ = Path::new(&log);
 }
 
 fn urlencode(s: &str) -> String {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -275,7 +275,6 @@ fn poll_counts_snapshots_once_and_restart_jumps_as_missed() {
     assert_eq!(value("exitscan_container_exits_total"), 2.0, "{text}");
     assert_eq!(value("exitscan_missed_terminations_total"), 2.0, "{text}");
     assert!(value("exitscan_repeats_total") >= 2.0);
-    let _ = PathBuf::new();
 }
 
 #[test]

@@ -420,7 +420,8 @@ impl Describe {
             // Container fields other than these only matter for closing a State
             // block, and none is open: skip them without splitting the line.
             Some(c) if c.field_indent == Some(indent) => {
-                const KEEP: [&[u8]; 5] = [b"Container ID:", b"State:", b"Last State:", b"Last Termination State:", b"Restart Count:"];
+                const KEEP: [&[u8]; 5] =
+                    [b"Container ID:", b"State:", b"Last State:", b"Last Termination State:", b"Restart Count:"];
                 let body = &line[indent..];
                 !KEEP.iter().any(|k| body.starts_with(k)) && body.first().is_some_and(u8::is_ascii_uppercase)
             }

@@ -475,7 +475,7 @@ impl Doc {
         let mut element = false;
         while let Some(r) = rest.strip_prefix(b"- ").or_else(|| if rest == b"-" { Some(&b""[..]) } else { None }) {
             self.close_yaml_until(at, true);
-            self.push(self.parent_list_key(), at, true);
+            self.push(None, at, true);
             element = true;
             at += 2;
             rest = util::trim_start(r);
@@ -508,11 +508,6 @@ impl Doc {
             self.set_field(&key, &v, line_no);
         }
         Step::Continue
-    }
-
-    /// The key of the list a new `- ` element belongs to.
-    fn parent_list_key(&self) -> Option<String> {
-        None
     }
 
     /// Pops frames that a line at `indent` closes. A `- ` item at the same

@@ -477,11 +477,6 @@ impl FileSet {
         v.sort_by(|a, b| a.path.cmp(&b.path));
         v
     }
-
-    /// Total bytes buffered by scanners (for the idle-cost report).
-    pub fn scanners(&self) -> usize {
-        self.files.len()
-    }
 }
 
 #[cfg(test)]
