@@ -4,14 +4,16 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 use crate::cli::{Cli, Command, CommonArgs, LangArg, OutputArg, ScanArgs};
 use crate::dedupe::Dedupe;
 use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
+use crate::parse::Item;
 use crate::pipeline::Pipeline;
-use crate::scan::{InputFormat, ScanConfig, ScanStats, Scanner};
+use crate::scan::{Dropped, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner};
 use crate::sink::{OutputKind, RecordWriter};
 
 /// An error that ends the run with status 2 and one line on stderr.
@@ -201,49 +203,53 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
         !a.quiet,
         files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum(),
     );
-    for path in &files {
-        let mut reader = match open(path) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("exitscan: {e}");
-                had_error = true;
-                continue;
-            }
-        };
-        let name: Arc<str> =
-            if path.as_os_str() == "-" { Arc::from("-") } else { Arc::from(path.display().to_string()) };
-        pipe.set_source(name.clone());
-        let mut scanner = Scanner::new(name, st.scan.clone());
+    // Two stages on two threads: reading and scanning here, explaining,
+    // deduplicating and writing on this thread.
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Msg>>(16);
+    let wants_raw = st.output == OutputKind::Passthrough;
+    std::thread::scope(|scope| {
+        let (files, cfg, stop) = (&files, &st.scan, &stop);
+        scope.spawn(move || produce(files, cfg, Batcher::new(tx, wants_raw), stop));
         let mut prev = ScanStats::default();
         loop {
-            match scanner.read_some(&mut reader) {
-                Ok(0) => break,
-                Ok(_) => {
-                    scanner.process(&mut pipe);
-                    progress.update(scanner.stats.bytes - prev.bytes, pipe.writer.tally.records);
-                    if let Some(m) = &metrics {
-                        m.add_scan(&scanner.stats, &prev);
-                    }
-                    prev = scanner.stats;
-                    if pipe.stopped() || crate::server::shutdown_requested() {
-                        break;
+            let batch = match rx.try_recv() {
+                Ok(b) => b,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Caught up with the input (a slow pipe): show what we have.
+                    pipe.flush_output();
+                    match rx.recv() {
+                        Ok(b) => b,
+                        Err(_) => break,
                     }
                 }
-                Err(e) => {
-                    eprintln!("exitscan: {}: {}", path.display(), io_reason(&e));
-                    had_error = true;
-                    break;
+            };
+            for msg in batch {
+                match msg {
+                    Msg::Source(name) => pipe.set_source(name),
+                    Msg::Item(item) => pipe.item(item),
+                    Msg::Raw(bytes) => pipe.raw(&bytes),
+                    Msg::Problem(p) => pipe.problem(p),
+                    Msg::Dropped(why, n) => pipe.dropped(why, n),
+                    Msg::Stats(now) => {
+                        progress.update(now.bytes.saturating_sub(prev.bytes), pipe.writer.tally.records);
+                        if let Some(m) = &metrics {
+                            m.add_scan(&now, &prev);
+                        }
+                        prev = now;
+                    }
+                    Msg::Error(e) => {
+                        eprintln!("exitscan: {e}");
+                        had_error = true;
+                    }
                 }
             }
+            if pipe.stopped() || crate::server::shutdown_requested() {
+                stop.store(true, Ordering::Relaxed);
+            }
         }
-        scanner.finish(&mut pipe);
-        if let Some(m) = &metrics {
-            m.add_scan(&scanner.stats, &prev);
-        }
-        if pipe.stopped() {
-            break;
-        }
-    }
+    });
     progress.done();
     let found_count = pipe.writer.tally.records;
     let found = found_count > 0;
@@ -282,6 +288,121 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
     } else {
         1
     })
+}
+
+/// What the scanning thread hands to the writing thread, in order.
+enum Msg {
+    Source(Arc<str>),
+    Item(Item),
+    Raw(Vec<u8>),
+    Problem(Problem),
+    Dropped(Dropped, u64),
+    /// Bytes and lines read so far, over all sources.
+    Stats(ScanStats),
+    Error(String),
+}
+
+/// Collects scanner output into batches for the writing thread.
+struct Batcher {
+    tx: mpsc::SyncSender<Vec<Msg>>,
+    batch: Vec<Msg>,
+    raw_bytes: usize,
+    wants_raw: bool,
+}
+
+impl Batcher {
+    fn new(tx: mpsc::SyncSender<Vec<Msg>>, wants_raw: bool) -> Batcher {
+        Batcher { tx, batch: Vec::with_capacity(1024), raw_bytes: 0, wants_raw }
+    }
+
+    fn push(&mut self, m: Msg) {
+        self.batch.push(m);
+        if self.batch.len() >= 1024 || self.raw_bytes >= (1 << 20) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let b = std::mem::replace(&mut self.batch, Vec::with_capacity(1024));
+            self.raw_bytes = 0;
+            // The receiver only goes away when it stopped listening.
+            let _ = self.tx.send(b);
+        }
+    }
+}
+
+impl ScanOutput for Batcher {
+    fn item(&mut self, item: Item) {
+        self.push(Msg::Item(item));
+    }
+    fn problem(&mut self, p: Problem) {
+        self.push(Msg::Problem(p));
+    }
+    fn dropped(&mut self, why: Dropped, bytes: u64) {
+        self.push(Msg::Dropped(why, bytes));
+    }
+    fn raw(&mut self, bytes: &[u8]) {
+        self.raw_bytes += bytes.len();
+        self.push(Msg::Raw(bytes.to_vec()));
+    }
+    fn wants_raw(&self) -> bool {
+        self.wants_raw
+    }
+}
+
+/// The scanning thread: reads every source in turn.
+fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicBool) {
+    let mut total = ScanStats::default();
+    for path in files {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut reader = match open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(Msg::Error(e));
+                continue;
+            }
+        };
+        let name: Arc<str> =
+            if path.as_os_str() == "-" { Arc::from("-") } else { Arc::from(path.display().to_string()) };
+        out.push(Msg::Source(name.clone()));
+        let mut scanner = Scanner::new(name, cfg.clone());
+        let base = total;
+        loop {
+            match scanner.read_some(&mut reader) {
+                Ok(0) => break,
+                Ok(_) => {
+                    scanner.process(&mut out);
+                    total = add(&base, &scanner.stats);
+                    out.push(Msg::Stats(total));
+                    out.flush();
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    out.push(Msg::Error(format!("{}: {}", path.display(), io_reason(&e))));
+                    break;
+                }
+            }
+        }
+        scanner.finish(&mut out);
+        total = add(&base, &scanner.stats);
+        out.push(Msg::Stats(total));
+        out.flush();
+    }
+    out.flush();
+}
+
+fn add(a: &ScanStats, b: &ScanStats) -> ScanStats {
+    let mut s = *a;
+    s.bytes += b.bytes;
+    for (x, y) in s.lines.iter_mut().zip(b.lines) {
+        *x += y;
+    }
+    s
 }
 
 #[cfg(test)]
