@@ -322,3 +322,35 @@ fn appended_line_reaches_metrics_fast() {
     assert!(lat[lat.len() / 2] < Duration::from_millis(250), "{lat:?}");
     p.signal("-TERM");
 }
+
+#[test]
+fn sighup_reloads_the_knowledge_base() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("logs");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("app.log");
+    std::fs::write(&file, b"").expect("create");
+    let config = work.path().join("kb.toml");
+    let entry = |summary: &str| {
+        format!("[[code]]\ncode = 3\n[code.en]\nsummary = \"{summary}\"\ndetail = \"d\"\nchecks = [\"c\"]\n[code.zh]\nsummary = \"{summary}\"\ndetail = \"d\"\nchecks = [\"c\"]\n")
+    };
+    std::fs::write(&config, entry("first meaning")).expect("config");
+    let out = work.path().join("out.jsonl");
+    let glob = format!("{}/*", dir.display());
+    let p = watch(
+        &["--output", "json", "--config", config.to_str().expect("path"), "--poll-interval", "100ms", &glob],
+        &out,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    append(&file, &[b"2024-01-28T09:05:11.1Z stdout F web-1 exited with code 3\n".to_vec()]);
+    wait_for("the first record", Duration::from_secs(10), || records_in(&out).len() == 1);
+    std::fs::write(&config, entry("second meaning")).expect("config");
+    p.signal("-HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    append(&file, &[b"2024-01-28T09:05:12.1Z stdout F web-2 exited with code 3\n".to_vec()]);
+    wait_for("the second record", Duration::from_secs(10), || records_in(&out).len() == 2);
+    let recs = records_in(&out);
+    assert_eq!(recs[0]["cause"]["summary"], "first meaning");
+    assert_eq!(recs[1]["cause"]["summary"], "second meaning");
+    p.signal("-TERM");
+}
