@@ -159,6 +159,12 @@ pub fn open(path: &Path) -> Result<Box<dyn Read>, String> {
     if meta.is_dir() {
         return Err(format!("{}: is a directory (give files, or use `exitscan watch DIR`)", path.display()));
     }
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_socket() {
+            return Err(format!("{}: is a socket, not something to read", path.display()));
+        }
+    }
     let f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     Ok(Box::new(f))
 }

@@ -214,7 +214,10 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
             return cause(id, ev);
         }
     }
-    if reason == Some("DeadlineExceeded") {
+    if reason == Some("DeadlineExceeded") || r.hints.deadline_exceeded {
+        if r.hints.deadline_exceeded {
+            ev.push("pod past its deadline (DeadlineExceeded)".to_string());
+        }
         return cause("deadline-exceeded", ev);
     }
     if signal == Some(Signal::KILL) {

@@ -174,8 +174,8 @@ pub enum KbError {
     Parse { file: String, message: String },
     #[error("{file}: {entry}: {message}")]
     Invalid { file: String, entry: String, message: String },
-    #[error("{file}: {source}")]
-    Io { file: String, source: std::io::Error },
+    #[error("{file}: {reason}")]
+    Io { file: String, reason: String },
 }
 
 /// The built-in files, in load order.
@@ -225,7 +225,8 @@ impl KnowledgeBase {
     pub fn with_user_file(path: &Path) -> Result<KnowledgeBase, KbError> {
         let mut kb = KnowledgeBase::builtin()?;
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| KbError::Io { file: name.clone(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| KbError::Io { file: name.clone(), reason: crate::app::io_reason(&e) })?;
         kb.merge_str(&name, &text)?;
         Ok(kb)
     }

@@ -86,6 +86,8 @@ pub struct Hints {
     pub liveness_failed: bool,
     /// The pod was evicted (pod-level `Reason: Evicted`).
     pub evicted: bool,
+    /// The pod ran past its Job's deadline (pod-level `Reason: DeadlineExceeded`).
+    pub deadline_exceeded: bool,
     /// A kernel OOM-kill line named this record's process or container.
     pub kernel_oom: bool,
 }

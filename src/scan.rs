@@ -366,6 +366,9 @@ impl Scanner {
 
     fn make_room_force(&mut self) {
         self.count_lines_to(self.pos);
+        // Line numbers move up to `pos` too, or a stretch without a single hit
+        // would pin everything since the last visited line.
+        self.line_at(self.pos);
         let mut keep = self.pos.saturating_sub(self.cfg.lookback);
         if keep > 0 {
             // Keep whole lines only. With no line start in the window (one
@@ -515,7 +518,7 @@ impl Scanner {
         while self.pos < end {
             let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
             if line_mode {
-                if self.describe_fast_path(end) {
+                if self.describe_fast_path(end, out) {
                     continue;
                 }
                 let ls = self.pos;
@@ -556,7 +559,7 @@ impl Scanner {
     /// Describe text is fed straight from the buffer while its lines are
     /// indented plain text (no framing to remove, nothing to copy): the bulk
     /// of a pod. Returns false when there was nothing to do here.
-    fn describe_fast_path(&mut self, end: usize) -> bool {
+    fn describe_fast_path(&mut self, end: usize, out: &mut dyn ScanOutput) -> bool {
         if self.partials.iter().any(Option::is_some) || self.line_pos != self.pos || self.counted_pos != self.pos {
             return false;
         }
@@ -591,7 +594,20 @@ impl Scanner {
         self.line_no += lines;
         self.stats.lines[framing_index(Framing::Plain)] += lines;
         self.last_framing = Framing::Plain;
+        self.release_held(out);
         true
+    }
+
+    /// Emits what a describe pod that grew too large holds back.
+    fn release_held(&mut self, out: &mut dyn ScanOutput) {
+        let released = match &mut self.mode {
+            Mode::Describe(d) => d.release_if_full(),
+            _ => return,
+        };
+        if !released.is_empty() {
+            let at = self.pos;
+            self.emit_records(released, at, out);
+        }
     }
 
     /// The start of the first line in `[pos, limit)` longer than `LONG_LINE / 2`
@@ -791,7 +807,10 @@ impl Scanner {
                 self.dispatch_line(msg, line_no, time, ls, next, framing, out);
             }
             Mode::Describe(d) => match d.feed(msg, line_no) {
-                describe::Step::Continue => self.pos = next,
+                describe::Step::Continue => {
+                    self.pos = next;
+                    self.release_held(out);
+                }
                 describe::Step::EndBefore => {
                     self.end_mode(ls, out);
                     self.floor = ls;
@@ -963,9 +982,7 @@ impl Scanner {
         let trimmed = crate::parse::util::trim(msg);
         let json = trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}');
         if json {
-            if h.any(Hits::JSON_EVENT) {
-                self.dispatch_json(trimmed, line_no, &mut recs, out, next);
-            }
+            self.dispatch_json(trimmed, line_no, ls, &mut recs, out, next);
         } else {
             self.dispatch_text(msg, h, line_no, ls, &mut recs);
         }
@@ -1000,15 +1017,37 @@ impl Scanner {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn dispatch_json(
         &mut self,
         msg: &[u8],
         line_no: u64,
+        ls: usize,
         recs: &mut Vec<Record>,
         out: &mut dyn ScanOutput,
         next: usize,
     ) {
         match serde_json::from_slice::<serde_json::Value>(msg) {
+            // `journalctl -o json`: the message is text like any other line.
+            Ok(v) if v.get("MESSAGE").is_some_and(|m| m.is_string()) => {
+                let text = v["MESSAGE"].as_str().unwrap_or_default().as_bytes().to_vec();
+                let h = parse::hits(&text);
+                let start = recs.len();
+                if h.0 != 0 {
+                    self.dispatch_text(&text, h, line_no, ls, recs);
+                }
+                let time = v.get("__REALTIME_TIMESTAMP").and_then(|t| t.as_str()).map(str::to_string);
+                for r in &mut recs[start..] {
+                    r.log_time = r.log_time.take().or_else(|| time.clone());
+                    if r.container.is_none() {
+                        r.container = v
+                            .get("_SYSTEMD_UNIT")
+                            .or_else(|| v.get("UNIT"))
+                            .and_then(|u| u.as_str())
+                            .map(str::to_string);
+                    }
+                }
+            }
             Ok(v) => match docker::event_json(&v) {
                 Ok(Some(r)) => recs.push(r),
                 Err(Some(e)) => self.emit(Item::Evidence(e), next, out),
@@ -1108,13 +1147,18 @@ impl Scanner {
     }
 
     /// Up to `n` messages before the line at `ls` (nearest first), within the floor.
+    /// (Bounded by the lookback window, like [`Scanner::block_root`], so that
+    /// what is found does not depend on how much history the reads left.)
     fn prev_messages(&self, ls: usize, n: usize) -> Vec<Vec<u8>> {
+        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
         let mut out = Vec::new();
         let mut end = ls;
-        while out.len() < n && end > self.floor {
+        while out.len() < n && end > limit {
             let prev_end = end - 1;
-            let start =
-                memchr::memrchr(b'\n', &self.buf[self.floor..prev_end]).map_or(self.floor, |p| self.floor + p + 1);
+            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
+            if start == limit && limit > 0 && self.buf[limit - 1] != b'\n' {
+                break; // a line cut by the limit
+            }
             out.push(frame::frame(&self.buf[start..prev_end]).msg.into_owned());
             end = start;
         }
@@ -1125,7 +1169,8 @@ impl Scanner {
     fn systemctl_unit(&self, ls: usize) -> Option<String> {
         for m in self.prev_messages(ls, 16) {
             let t = crate::parse::util::trim_start(&m);
-            let rest = t.strip_prefix("● ".as_bytes()).or_else(|| t.strip_prefix(b"* "));
+            // systemctl marks the unit line with ● (active), × (failed), ○ (inactive) or *.
+            let rest = ["● ", "× ", "○ ", "* "].iter().find_map(|p| t.strip_prefix(p.as_bytes()));
             if let Some(rest) = rest {
                 let n = rest.iter().take_while(|&&b| b != b' ').count();
                 return crate::parse::util::nonempty(&rest[..n]);

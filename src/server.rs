@@ -23,9 +23,18 @@ use tokio::sync::Semaphore;
 
 use crate::metrics::Metrics;
 
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
-pub const MAX_CONNECTIONS: usize = 512;
+/// Connections served at once. Idle and slow ones cost a few KiB each; past
+/// the cap, new ones are closed at once rather than queued behind them.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// Lets the process hold as many sockets as its hard limit allows (the soft
+/// limit is often 1024, fewer than [`MAX_CONNECTIONS`]), as Go servers do.
+fn raise_fd_limit() {
+    // Failing leaves the soft limit; connections past it are shed as usual.
+    let _ = rlimit::increase_nofile_limit(1 << 16);
+}
 
 static SHUTDOWN: AtomicBool = AtomicBool::new(false);
 
@@ -81,6 +90,7 @@ impl Server {
     /// Binds `addr` now (so "address in use" is reported before any work) and serves in the background.
     pub fn start(addr: &str, metrics: Arc<Metrics>) -> Result<Server, String> {
         let sock = check_addr(addr)?;
+        raise_fd_limit();
         let std_listener =
             std::net::TcpListener::bind(sock).map_err(|e| format!("--listen {addr}: {}", crate::app::io_reason(&e)))?;
         std_listener.set_nonblocking(true).map_err(|e| format!("--listen {addr}: {e}"))?;
@@ -112,7 +122,6 @@ impl Server {
         runtime.spawn(async move {
             let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
             loop {
-                let Ok(permit) = permits.clone().acquire_owned().await else { return };
                 let accepted = tokio::select! {
                     a = listener.accept() => a,
                     _ = stop2.notified() => return,
@@ -121,10 +130,12 @@ impl Server {
                     Ok(s) => s,
                     Err(_) => {
                         // EMFILE and friends: back off instead of spinning.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                         continue;
                     }
                 };
+                // Over the cap: shed the connection now.
+                let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
                 let _ = stream.set_nodelay(true);
                 let metrics = metrics.clone();
                 tokio::spawn(async move {

@@ -187,6 +187,7 @@ struct StateBlock {
     message: Option<String>,
     /// `Message:` may continue on the following lines until the next state key.
     message_open: bool,
+    message_lines: usize,
     exit_code: Option<i64>,
     exit_line: u64,
     signal: Option<Signal>,
@@ -231,6 +232,13 @@ impl Default for Describe {
 const MAX_UNKNOWN_RUN: usize = 64;
 /// A `Message:` longer than this is cut (the rest is still consumed).
 const MAX_MESSAGE: usize = 4096;
+/// A message runs on for at most this many lines (the kubelet keeps 80 lines
+/// of logs for FallbackToLogsOnError, and 4096 bytes otherwise): past it, the
+/// text was cut off inside a message and what follows is not describe.
+const MAX_MESSAGE_LINES: usize = 96;
+/// Records a single pod may hold back (for its Events and pod-level reason)
+/// before they are released without them.
+pub const MAX_HELD: usize = 1024;
 
 impl Describe {
     pub fn new() -> Describe {
@@ -258,8 +266,16 @@ impl Describe {
         if self.block.as_ref().is_some_and(|b| b.message_open) {
             let d = split_line(line);
             let closes = d.key.is_some_and(|k| is_state_key(k) && k != b"Message" || is_state_line_key(k).is_some());
+            if !closes && self.block.as_ref().is_some_and(|b| b.message_lines >= MAX_MESSAGE_LINES) {
+                // Cut off inside a message: the pod is over; this line is not ours.
+                if let Some(b) = self.block.as_mut() {
+                    b.message_open = false;
+                }
+                return Step::EndBefore;
+            }
             if !closes {
                 if let Some(b) = self.block.as_mut() {
+                    b.message_lines += 1;
                     let m = b.message.get_or_insert_with(String::new);
                     if m.len() < MAX_MESSAGE {
                         m.push('\n');
@@ -339,6 +355,7 @@ impl Describe {
                     reason: None,
                     message: None,
                     message_open: false,
+                    message_lines: 0,
                     exit_code: None,
                     exit_line: 0,
                     signal: None,
@@ -586,13 +603,37 @@ impl Describe {
     /// Ends the pod: returns its records in order of appearance.
     pub fn finish(&mut self) -> Vec<Record> {
         self.close_container();
-        let evicted = self.pod_reason.as_deref() == Some("Evicted");
         let mut out = std::mem::take(&mut self.records);
         for r in &mut out {
-            r.pod = self.pod_name.clone();
-            r.namespace = self.namespace.clone();
-            r.hints.liveness_failed |= self.liveness_failed;
-            r.hints.evicted |= evicted;
+            self.complete(r);
+        }
+        out
+    }
+
+    fn complete(&self, r: &mut Record) {
+        r.pod = self.pod_name.clone();
+        r.namespace = self.namespace.clone();
+        r.hints.liveness_failed |= self.liveness_failed;
+        r.hints.evicted |= self.pod_reason.as_deref() == Some("Evicted");
+        r.hints.deadline_exceeded |= self.pod_reason.as_deref() == Some("DeadlineExceeded");
+    }
+
+    /// Records of finished containers, released early when a pod holds more
+    /// than [`MAX_HELD`] (a pod that never ends must not grow memory).
+    pub fn release_if_full(&mut self) -> Vec<Record> {
+        let done = match &self.container {
+            Some(c) => c.first_record,
+            None => self.records.len(),
+        };
+        if done < MAX_HELD {
+            return Vec::new();
+        }
+        let mut out: Vec<Record> = self.records.drain(..done).collect();
+        if let Some(c) = self.container.as_mut() {
+            c.first_record = 0;
+        }
+        for r in &mut out {
+            self.complete(r);
         }
         out
     }

@@ -52,6 +52,8 @@ struct Fields {
     status: Option<String>,
     oom: Option<bool>,
     running: Option<bool>,
+    /// docker's `State.Error`.
+    error: Option<String>,
     /// `metadata.name` / `metadata.namespace` of this object.
     meta_name: Option<String>,
     meta_namespace: Option<String>,
@@ -82,6 +84,7 @@ impl Fields {
             "Status" => self.status = s(),
             "OOMKilled" => self.oom = Some(value == "true"),
             "Running" => self.running = Some(value == "true"),
+            "Error" => self.error = s().filter(|v| !v.is_empty()),
             _ => {}
         }
     }
@@ -117,6 +120,8 @@ struct Term {
 #[derive(Debug)]
 struct Frame {
     key: Option<String>,
+    /// YAML: the document's implicit root mapping (never closed by indentation).
+    root: bool,
     /// YAML: indentation of the line that opened the frame.
     indent: usize,
     /// YAML: this frame is a `- ` list element.
@@ -125,11 +130,23 @@ struct Frame {
     terms: Vec<Term>,
     /// Docker `State` found under this object.
     docker: Option<Fields>,
+    /// Records of the containers of a pod's `status`, held until it closes:
+    /// pod-level `reason` (Evicted, DeadlineExceeded) may come after them.
+    held: Vec<Record>,
 }
 
 impl Frame {
     fn new(key: Option<String>, indent: usize, element: bool) -> Frame {
-        Frame { key, indent, element, fields: Fields::default(), terms: Vec::new(), docker: None }
+        Frame {
+            key,
+            root: false,
+            indent,
+            element,
+            fields: Fields::default(),
+            terms: Vec::new(),
+            docker: None,
+            held: Vec::new(),
+        }
     }
 }
 
@@ -155,11 +172,13 @@ pub struct Doc {
     /// root ends it); false for fragments.
     rooted: bool,
     opened_any: bool,
-    /// YAML: a block scalar (`message: |`) being read: (key, indent of its key line).
-    block_scalar: Option<(String, usize)>,
+    /// YAML: a scalar that continues on the following lines.
+    scalar: Option<Scalar>,
     /// YAML: indentation of the first line.
     base_indent: Option<usize>,
     unknown_run: usize,
+    /// Opened levels beyond [`MAX_DEPTH`], counted but not held.
+    too_deep: usize,
 }
 
 const MAX_UNKNOWN_RUN: usize = 16;
@@ -174,9 +193,10 @@ impl Doc {
             pending_key: None,
             rooted: false,
             opened_any: false,
-            block_scalar: None,
+            scalar: None,
             base_indent: None,
             unknown_run: 0,
+            too_deep: 0,
         }
     }
 
@@ -194,6 +214,9 @@ impl Doc {
 
     /// Ends the document (end of input or of the block): closes what is open.
     pub fn finish(&mut self) -> Vec<Record> {
+        if let Some(sc) = self.scalar.take() {
+            self.finish_scalar(sc);
+        }
         while !self.stack.is_empty() {
             self.pop();
         }
@@ -204,8 +227,8 @@ impl Doc {
         if self.stack.len() < MAX_DEPTH {
             self.stack.push(Frame::new(key, indent, element));
         } else {
-            // Absurdly deep input: keep counting depth without holding frames.
-            self.stack.push(Frame::new(None, indent, element));
+            // Absurdly deep input: count the depth without holding frames.
+            self.too_deep += 1;
         }
         self.opened_any = true;
     }
@@ -224,6 +247,10 @@ impl Doc {
 
     /// Closes the top frame and moves what it found to where it belongs.
     fn pop(&mut self) {
+        if self.too_deep > 0 {
+            self.too_deep -= 1;
+            return;
+        }
         let Some(frame) = self.stack.pop() else { return };
         let key = frame.key.as_deref();
         let parent_key = self.stack.last().and_then(|p| p.key.as_deref()).map(str::to_string);
@@ -249,7 +276,8 @@ impl Doc {
             if n >= 2 {
                 self.stack[n - 2].terms.push(term);
             } else {
-                self.emit_term(&term, None, None);
+                let r = self.term(&term, None, None);
+                self.records.push(r);
             }
         }
 
@@ -258,8 +286,12 @@ impl Doc {
             && (frame.fields.status.is_some() || frame.fields.running.is_some())
             && frame.fields.state.is_none();
         if docker_like && (key == Some("State") || key.is_none() && frame.fields.oom.is_some()) {
-            let exited = matches!(frame.fields.status.as_deref(), Some("exited") | Some("dead"))
-                || frame.fields.status.is_none() && frame.fields.running == Some(false);
+            let f = &frame.fields;
+            // `created` with a code or an error: the process could not be started.
+            let failed_start = f.status.as_deref() == Some("created") && (f.exit_code != Some(0) || f.error.is_some());
+            let exited = matches!(f.status.as_deref(), Some("exited") | Some("dead"))
+                || failed_start
+                || f.status.is_none() && f.running == Some(false);
             if exited {
                 if key == Some("State") && !self.stack.is_empty() {
                     if let Some(p) = self.stack.last_mut() {
@@ -277,6 +309,17 @@ impl Doc {
             r.container = frame.fields.meta_name.clone().or_else(|| frame.fields.id.clone());
             r.container_id = frame.fields.id.clone();
             self.records.push(r);
+        }
+
+        // A pod's status: its containers' records, with what the pod says.
+        if !frame.held.is_empty() {
+            let reason = frame.fields.reason.as_deref();
+            for mut r in frame.held {
+                r.hints.evicted |= reason == Some("Evicted");
+                r.hints.deadline_exceeded |= reason == Some("DeadlineExceeded");
+                self.records.push(r);
+            }
+            return;
         }
 
         // A docker inspect object that held a State.
@@ -300,10 +343,9 @@ impl Doc {
                 _ => None,
             };
             for t in &terms {
-                self.emit_term(t, Some(&frame.fields), name.clone());
-                if let Some(r) = self.records.last_mut() {
-                    r.init = init;
-                }
+                let mut r = self.term(t, Some(&frame.fields), name.clone());
+                r.init = init;
+                self.hold_or_emit(r);
             }
         }
     }
@@ -333,7 +375,15 @@ impl Doc {
         r
     }
 
-    fn emit_term(&mut self, t: &Term, status: Option<&Fields>, name: Option<String>) {
+    /// Where a container's record goes: held by the enclosing pod `status`, if any.
+    fn hold_or_emit(&mut self, r: Record) {
+        match self.stack.iter_mut().rev().find(|f| f.key.as_deref() == Some("status")) {
+            Some(status) => status.held.push(r),
+            None => self.records.push(r),
+        }
+    }
+
+    fn term(&self, t: &Term, status: Option<&Fields>, name: Option<String>) -> Record {
         let mut r = self.term_record(Format::PodJson, &t.f, t.state);
         if let Some(s) = status {
             r.container = name;
@@ -342,13 +392,13 @@ impl Doc {
         // The terminated state names the container that ended; the status's
         // own containerID is the current (restarted) one.
         r.container_id = t.f.container_id.clone().or_else(|| status.and_then(|s| s.container_id.clone()));
-        self.records.push(r);
+        r
     }
 
     fn emit_docker(&mut self, state: &Fields, object: Option<&Fields>) {
         let mut r = self.term_record(Format::Docker, state, Some(State::Terminated));
         r.reason = if state.oom == Some(true) { Some("OOMKilled".to_string()) } else { None };
-        r.message = None;
+        r.message = state.error.clone();
         r.hints.oom_event = state.oom == Some(true);
         if let Some(o) = object {
             r.container = o.name.clone().or_else(|| o.id.clone());
@@ -440,24 +490,15 @@ impl Doc {
     fn feed_yaml(&mut self, line: &[u8], line_no: u64) -> Step {
         let indent = line.iter().take_while(|&&b| b == b' ').count();
         let body = util::trim(&line[indent..]);
-        if let Some((key, kindent)) = self.block_scalar.clone() {
-            if body.is_empty() || indent > kindent {
-                if let Some(top) = self.stack.last_mut() {
-                    let mut v = match key.as_str() {
-                        "message" => top.fields.message.take().unwrap_or_default(),
-                        _ => String::new(),
-                    };
-                    if v.len() < CAP {
-                        if !v.is_empty() {
-                            v.push('\n');
-                        }
-                        v.push_str(&String::from_utf8_lossy(body));
-                    }
-                    top.fields.set(&key, &v, line_no);
-                }
+        if let Some(mut sc) = self.scalar.take() {
+            if sc.feed(line, indent, body) {
+                self.scalar = Some(sc);
                 return Step::Continue;
             }
-            self.block_scalar = None;
+            self.finish_scalar(sc);
+            if body.is_empty() {
+                return Step::Continue;
+            }
         }
         if body.is_empty() {
             return if self.opened_any { Step::EndBefore } else { Step::Continue };
@@ -468,6 +509,13 @@ impl Doc {
         let base = *self.base_indent.get_or_insert(indent);
         if indent < base {
             return Step::EndBefore;
+        }
+        if self.stack.is_empty() {
+            // The document's own mapping: top-level keys (metadata, status) live in it.
+            self.push(None, indent, false);
+            if let Some(f) = self.stack.last_mut() {
+                f.root = true;
+            }
         }
         let mut rest = body;
         let mut at = indent;
@@ -498,22 +546,31 @@ impl Doc {
         let v = util::trim(v);
         if v.is_empty() {
             self.push(Some(key), at, false);
-        } else if v.starts_with(b"|") || v.starts_with(b">") {
-            self.block_scalar = Some((key, at));
+            return Step::Continue;
+        }
+        let sc = Scalar::start(key, at, line_no, strip_yaml_comment(v));
+        if sc.done {
+            self.finish_scalar(sc);
         } else {
-            let v = String::from_utf8_lossy(util::unquote(strip_yaml_comment(v))).into_owned();
-            if self.stack.is_empty() {
-                self.push(None, at.saturating_sub(2), false);
-            }
-            self.set_field(&key, &v, line_no);
+            self.scalar = Some(sc);
         }
         Step::Continue
+    }
+
+    fn finish_scalar(&mut self, sc: Scalar) {
+        let value = sc.value();
+        if let Some(top) = self.stack.last_mut() {
+            top.fields.set(&sc.key, &value, sc.line);
+        }
     }
 
     /// Pops frames that a line at `indent` closes. A `- ` item at the same
     /// indentation as its list's key (go-yaml's style) does not close the key.
     fn close_yaml_until(&mut self, indent: usize, list_item: bool) {
         while let Some(top) = self.stack.last() {
+            if top.root {
+                break;
+            }
             let closes = if list_item {
                 top.indent > indent || top.indent == indent && top.element
             } else {
@@ -525,6 +582,180 @@ impl Doc {
             self.pop();
         }
     }
+}
+
+/// A YAML scalar value, possibly spread over several lines: plain (folded),
+/// `"double"` or `'single'` quoted (folded, escapes), or a `|` / `>` block.
+#[derive(Debug)]
+struct Scalar {
+    key: String,
+    key_indent: usize,
+    line: u64,
+    style: Style,
+    text: String,
+    /// Block scalars: indentation of their content (from the first content line).
+    content_indent: Option<usize>,
+    done: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Double,
+    Single,
+    Literal,
+    Folded,
+}
+
+impl Scalar {
+    fn start(key: String, key_indent: usize, line: u64, v: &[u8]) -> Scalar {
+        let t = String::from_utf8_lossy(v);
+        let (style, text, done) = if let Some(rest) = t.strip_prefix('"') {
+            let done = closing_double(rest).is_some();
+            (Style::Double, rest.to_string(), done)
+        } else if let Some(rest) = t.strip_prefix('\'') {
+            let done = closing_single(rest).is_some();
+            (Style::Single, rest.to_string(), done)
+        } else if t.starts_with('|') {
+            (Style::Literal, String::new(), false)
+        } else if t.starts_with('>') {
+            (Style::Folded, String::new(), false)
+        } else {
+            (Style::Plain, t.into_owned(), false)
+        };
+        Scalar { key, key_indent, line, style, text, content_indent: None, done }
+    }
+
+    /// Takes the next line if it continues the scalar.
+    fn feed(&mut self, line: &[u8], indent: usize, body: &[u8]) -> bool {
+        if self.done || self.text.len() > CAP {
+            return false;
+        }
+        let b = String::from_utf8_lossy(body);
+        match self.style {
+            Style::Double | Style::Single => {
+                // A line break inside quotes folds to a space, except after `\`.
+                if self.style == Style::Double && self.text.ends_with('\\') && !self.text.ends_with("\\\\") {
+                    self.text.pop();
+                } else {
+                    self.text.push(if b.is_empty() { '\n' } else { ' ' });
+                }
+                self.text.push_str(&b);
+                let rest = self.text.clone();
+                self.done = match self.style {
+                    Style::Double => closing_double(&rest).is_some(),
+                    _ => closing_single(&rest).is_some(),
+                };
+                true
+            }
+            Style::Plain => {
+                if body.is_empty() || indent <= self.key_indent {
+                    return false;
+                }
+                self.text.push(' ');
+                self.text.push_str(&b);
+                true
+            }
+            Style::Literal | Style::Folded => {
+                if !body.is_empty() && indent <= self.key_indent {
+                    return false;
+                }
+                let ci = *self.content_indent.get_or_insert(indent.max(self.key_indent + 1));
+                let content = String::from_utf8_lossy(line.get(ci.min(line.len())..).unwrap_or_default());
+                let content = content.trim_end_matches('\r');
+                if !self.text.is_empty() || body.is_empty() {
+                    let sep = if self.style == Style::Literal || body.is_empty() { '\n' } else { ' ' };
+                    self.text.push(sep);
+                }
+                self.text.push_str(content);
+                true
+            }
+        }
+    }
+
+    fn value(&self) -> String {
+        match self.style {
+            Style::Double => {
+                let end = closing_double(&self.text).unwrap_or(self.text.len());
+                unescape_double(&self.text[..end])
+            }
+            Style::Single => {
+                let end = closing_single(&self.text).unwrap_or(self.text.len());
+                self.text[..end].replace("''", "'")
+            }
+            Style::Plain => self.text.trim().to_string(),
+            Style::Literal | Style::Folded => self.text.trim_end_matches('\n').to_string(),
+        }
+    }
+}
+
+/// Byte index of the closing `"` of a double-quoted scalar's text.
+fn closing_double(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Byte index of the closing `'` (not a doubled `''`).
+fn closing_single(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\'' {
+            if b.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn unescape_double(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('"') => out.push('"'),
+            Some('/') => out.push('/'),
+            Some('\\') => out.push('\\'),
+            Some(' ') => out.push(' '),
+            Some(u @ ('x' | 'u' | 'U')) => {
+                let n = match u {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = it.by_ref().take(n).collect();
+                if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    out.push(ch);
+                }
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// Keys of the Pod / ContainerStatus API that are never container names.

@@ -35,7 +35,13 @@ pub fn ps_row(msg: &[u8]) -> Option<Record> {
     let close = memchr::memchr(b')', inner)?;
     let code = whole_int(&inner[..close])?;
     let name = fields.last().filter(|_| status + 1 < fields.len()).and_then(|n| util::nonempty(n));
-    Some(record(code, name))
+    let mut r = record(code, name);
+    // The CONTAINER ID column (12 hex digits, or 64 with --no-trunc).
+    r.container_id = fields
+        .first()
+        .filter(|id| id.len() >= 12 && id.iter().all(u8::is_ascii_hexdigit))
+        .and_then(|id| util::nonempty(id));
+    Some(r)
 }
 
 /// A docker-compose v1 `ps` row: `name   command   Exit N   ports`.
@@ -74,6 +80,9 @@ pub fn event_text(msg: &[u8]) -> Option<Record> {
     if r.container.is_none() {
         r.container = r.container_id.clone();
     }
+    // The event's own time: docker keeps a container's id across restarts,
+    // so only the time tells one die event of a crash loop from the next.
+    r.log_time = util::nonempty(util::trim(&msg[..at]));
     Some(r)
 }
 
@@ -100,6 +109,7 @@ pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Eviden
             let Some(code) = code else { return Ok(None) };
             let mut r = record(code, name.or_else(|| id.clone()));
             r.container_id = id;
+            r.log_time = v.get("timeNano").or_else(|| v.get("time")).map(|t| t.to_string());
             Ok(Some(r))
         }
         "oom" => Err(Some(Evidence::Oom { container: name.or(id), pid: None })),

@@ -49,7 +49,7 @@ pub enum Item {
 /// [`Hits`]. Each is as specific as the formats allow, so that look-alikes
 /// (`"exitCode":128` in an app's JSON, `exit_status=1` of a hook, `command
 /// terminated with exit code 137`) are rejected by the SIMD search itself.
-pub const LITERALS: [&str; 30] = [
+pub const LITERALS: [&str; 31] = [
     "Exit Code",         // 0 describe
     "exitCode=",         // 1 kubelet PLEG, logfmt, docker events text
     "\"exitCode\": ",    // 2 pretty pod JSON
@@ -63,7 +63,7 @@ pub const LITERALS: [&str; 30] = [
     "xited with",        // 10 conmon, compose v2, Spark
     "Exited (",          // 11 docker ps
     "  Exit ",           // 12 docker-compose v1 ps (and "  Exit Code"), not npm's "ERR! Exit status"
-    "exited: ",          // 13 supervisord
+    "(exit status ",     // 13 supervisord `exited:` / `stopped:`
     "code=exited",       // 14 systemd
     "code=killed",       // 15 systemd
     "code=dumped",       // 16 systemd
@@ -80,6 +80,7 @@ pub const LITERALS: [&str; 30] = [
     "\"oom\"",           // 27 docker events JSON OOM (evidence)
     "\"termination\":{", // 28 compact pod JSON, 2014 API
     "\"exit_code\": ",   // 29 CRI status JSON with proto field names
+    "(terminated by ",   // 30 supervisord killed by a signal
 ];
 
 /// Bit set over [`LITERALS`].
@@ -96,7 +97,7 @@ impl Hits {
     pub const XITED_WITH: u32 = 1 << 10;
     pub const EXITED_PAREN: u32 = 1 << 11;
     pub const COMPOSE_EXIT: u32 = 1 << 12;
-    pub const SUPERVISORD: u32 = 1 << 13;
+    pub const SUPERVISORD: u32 = (1 << 13) | (1 << 30);
     pub const SYSTEMD: u32 = (1 << 14) | (1 << 15) | (1 << 16);
     pub const KILLED_PROCESS: u32 = 1 << 17;
     pub const CRIO_FOUND: u32 = 1 << 18;

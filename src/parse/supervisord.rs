@@ -3,6 +3,8 @@
 //! ```text
 //! INFO exited: web (exit status 1; not expected)
 //! INFO exited: web (terminated by SIGKILL; not expected)
+//! WARN stopped: web (exit status 143)              (supervisorctl stop)
+//! WARN stopped: web (terminated by SIGTERM)
 //! ```
 //!
 //! Expected exits are records too; a kill by signal is a signal-only record.
@@ -12,8 +14,11 @@ use crate::parse::util::{self, lead_int};
 use crate::record::{Format, Record, State};
 
 pub fn parse(msg: &[u8]) -> Option<Record> {
-    let at = util::find(msg, b"exited: ")?;
-    let rest = &msg[at + b"exited: ".len()..];
+    let (at, len) = match util::find(msg, b"exited: ") {
+        Some(at) => (at, b"exited: ".len()),
+        None => (util::find(msg, b"stopped: ")?, b"stopped: ".len()),
+    };
+    let rest = &msg[at + len..];
     let open = util::find(rest, b" (")?;
     let name = &rest[..open];
     if name.is_empty() || name.contains(&b' ') {
@@ -44,6 +49,10 @@ mod tests {
         assert_eq!((r.raw_exit_code, r.container.as_deref()), (Some(0), Some("nslcd")));
         let r = parse(b"INFO exited: web (terminated by SIGKILL; not expected)").unwrap();
         assert_eq!((r.raw_exit_code, r.stated_signal), (None, Some(Signal::KILL)));
+        let r = parse(b"2026-11-25 08:17:40,123 WARN stopped: term143 (exit status 143)").unwrap();
+        assert_eq!((r.raw_exit_code, r.container.as_deref()), (Some(143), Some("term143")));
+        let r = parse(b"WARN stopped: web (terminated by SIGTERM)").unwrap();
+        assert_eq!(r.stated_signal, Some(Signal::TERM));
         for no in [&b"INFO spawned: 'nslcd' with pid 553"[..], b"exited: (exit status 1)", b"exited: a (exit status x;"]
         {
             assert!(parse(no).is_none());

@@ -177,7 +177,9 @@ pub mod when {
     pub fn go(s: &str) -> Option<String> {
         let mut parts = s.split_whitespace();
         let (date, clock, off) = (parts.next()?, parts.next()?, parts.next()?);
-        let off = if off.len() == 5 { format!("{}:{}", &off[..3], &off[3..]) } else { off.to_string() };
+        // `+0000` → `+00:00` (only for ASCII: a crafted value must not split a character).
+        let off =
+            if off.len() == 5 && off.is_ascii() { format!("{}:{}", &off[..3], &off[3..]) } else { off.to_string() };
         rfc3339(&format!("{date}T{clock}{off}"))
     }
 
