@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 cargo test --all-targets
+# End-to-end against real runtimes (root, Debian 12; ~3-5 min; see README "Tests").
+tests/e2e/run.sh

@@ -10,7 +10,7 @@ docker_() { DOCKER_CONFIG=$W/docker/client docker -H "unix://$(DOCKER_SOCK)" "$@
 start_containerd() {
   mkdir -p "$W/ctrd/cni" "$W/ctrd/cni-bin"
   sed "s|@W@|$W|g" "$E2E/containerd.toml.in" > "$W/ctrd/config.toml"
-  containerd --config "$W/ctrd/config.toml" > "$W/ctrd/containerd.log" 2>&1 &
+  containerd --config "$W/ctrd/config.toml" > "$W/ctrd/containerd.log" 2>&1 3>&- 4>&- &
   track containerd $!
   wait_for 10 ctr_ version || { tail -20 "$W/ctrd/containerd.log" >&2; return 1; }
   ctr_ -n k8s.io images import --base-name docker.io/exitscan-e2e/busybox "$W/img/busybox.tar" >/dev/null &&
@@ -24,7 +24,7 @@ start_dockerd() {
     --data-root "$W/docker/data" --exec-root "$W/docker/exec" --pidfile "$W/docker/dockerd.pid" \
     --containerd "$(CTR_SOCK)" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
     --cgroup-parent "$TAG-docker" --oom-score-adjust 0 --log-level info \
-    > "$W/docker/dockerd.log" 2>&1 &
+    > "$W/docker/dockerd.log" 2>&1 3>&- 4>&- &
   track dockerd $!
   wait_for 20 docker_ version || { tail -20 "$W/docker/dockerd.log" >&2; return 1; }
   tar -C "$W/img/rootfs" -c . | docker_ import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$TAG/busybox:e2e" >/dev/null

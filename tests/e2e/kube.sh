@@ -8,7 +8,7 @@ kube_cases() {
   rm -rf "$D"
   $PY "$E2E/kube/pods.py" "$OUT/cri" "$E2E/kube/fixtures" "$D" || return 1
   rm -f "$pf"
-  $PY "$E2E/kube/fake_apiserver.py" "$D" "$pf" 2> "$W/fake-apiserver.log" &
+  $PY "$E2E/kube/fake_apiserver.py" "$D" "$pf" 2> "$W/fake-apiserver.log" 3>&- 4>&- &
   KUBE_API_PID=$!
   track fake-apiserver $KUBE_API_PID
   wait_for 10 test -s "$pf" || { cat "$W/fake-apiserver.log" >&2; return 1; }

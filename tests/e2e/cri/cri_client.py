@@ -52,7 +52,8 @@ CASES = [
 
 
 def dump(path, resp):
-    d = {"status": MessageToDict(resp.status)}
+    # crictl inspect prints protobuf JSON with default values (exitCode 0, reason "")
+    d = {"status": MessageToDict(resp.status, including_default_value_fields=True)}
     if "info" in resp.info:
         d["info"] = json.loads(resp.info["info"])
     with open(path, "w") as f:
@@ -140,6 +141,8 @@ def cmd_run(log_root, cgroup_parent):
     save_state(st)
     for name, command, mem, ends, attempts in CASES:
         for a in range(attempts):
+            if a:
+                time.sleep(1.1)  # the kubelet's back-off keeps restarts seconds apart
             run_container(st, cfg, name, command, mem, ends, a)
         save_state(st)
 
