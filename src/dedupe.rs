@@ -1,13 +1,13 @@
 //! Never double-count: a fingerprint per termination and a bounded memory of
 //! the recent ones (DESIGN.md §3).
 //!
-//! A fingerprint covers namespace, pod, container, container id and code,
-//! plus the termination's time: its finished time when printed (the same exit
-//! reported as `State` and later as `Last State` has a higher restart count
-//! but the same finished time), else its restart count, started time and the
-//! log line's own timestamp. A record with no container id and no time of its
-//! own, not even its log line's timestamp, has no fingerprint and is never
-//! taken for a repeat.
+//! A fingerprint covers namespace, pod, container, container id (or, for a
+//! process, its pid) and code, plus the termination's time: its finished time
+//! when printed (the same exit reported as `State` and later as `Last State`
+//! has a higher restart count but the same finished time), else its restart
+//! count, started time and the log line's own timestamp. A record with no
+//! container id or pid and no time of its own, not even its log line's
+//! timestamp, has no fingerprint and is never taken for a repeat.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -19,11 +19,14 @@ use crate::record::Record;
 pub fn fingerprint(r: &Record) -> Option<u64> {
     let id = r.container_id.as_deref().map(|c| c.rsplit("://").next().unwrap_or(c));
     let time = r.finished_at.as_deref();
-    if id.is_none() && time.is_none() && r.started_at.is_none() && r.log_time.is_none() {
+    if id.is_none() && r.pid.is_none() && time.is_none() && r.started_at.is_none() && r.log_time.is_none() {
         return None;
     }
     let mut h = DefaultHasher::new();
-    (r.namespace.as_deref(), r.pod.as_deref(), r.container.as_deref(), id).hash(&mut h);
+    // (The container is left out when a pid identifies the exit: `systemctl
+    // status` names the unit only on its header line.)
+    let container = if id.is_none() && r.pid.is_some() { None } else { r.container.as_deref() };
+    (r.namespace.as_deref(), r.pod.as_deref(), container, id, r.pid).hash(&mut h);
     (r.raw_exit_code, r.stated_signal.map(|s| s.0), r.reason.as_deref()).hash(&mut h);
     match time {
         Some(t) => (1u8, t).hash(&mut h),

@@ -18,6 +18,7 @@ use crate::parse::util::{self, lead_int, logfmt};
 use crate::record::{Format, Record, State};
 
 pub fn parse(msg: &[u8]) -> Option<Record> {
+    let mut pid = None;
     let main = util::find(msg, b"Main process exited, ").or_else(|| util::find(msg, b"main process exited, "));
     let unit = match main {
         Some(at) => {
@@ -29,18 +30,14 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
         None => {
             // systemctl status: `Main PID: N (code=...)` / `Process: N ExecStart=... (code=...)`
             let t = util::trim_start(msg);
-            if t.starts_with(b"Main PID: ") {
-                None
-            } else if t.starts_with(b"Process: ") {
-                let rest = &t[b"Process: ".len()..];
-                let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                if !rest[n..].starts_with(b" ExecStart=") {
-                    return None;
-                }
-                None
-            } else {
+            let rest = t.strip_prefix(b"Main PID: ").or_else(|| t.strip_prefix(b"Process: "));
+            let Some(rest) = rest else { return None };
+            let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if t.starts_with(b"Process: ") && !rest[n..].starts_with(b" ExecStart=") {
                 return None;
             }
+            pid = lead_int(rest).and_then(|p| u64::try_from(p).ok());
+            None
         }
     };
     let how = logfmt(msg, b"code")?;
@@ -48,6 +45,8 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     let mut r = Record::new(Format::Systemd);
     r.state = Some(State::Terminated);
     r.container = unit;
+    // `Process:` and `Main PID:` show the same exit: the pid ties them together.
+    r.pid = pid;
     match how {
         b"exited" => r.raw_exit_code = Some(lead_int(status)?),
         b"killed" | b"dumped" => {
