@@ -31,7 +31,7 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
             // systemctl status: `Main PID: N (code=...)` / `Process: N ExecStart=... (code=...)`
             let t = util::trim_start(msg);
             let rest = t.strip_prefix(b"Main PID: ").or_else(|| t.strip_prefix(b"Process: "));
-            let Some(rest) = rest else { return None };
+            let rest = rest?;
             let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
             if t.starts_with(b"Process: ") && !rest[n..].starts_with(b" ExecStart=") {
                 return None;
