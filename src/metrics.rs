@@ -288,7 +288,14 @@ impl Metrics {
         let body = self.render();
         let res = (|| {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
+            // The file is written beside the target and renamed over it: say so
+            // when that is what fails.
+            let mut f = std::fs::File::create(&tmp).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create a temporary file in {} ({})", dir.display(), crate::app::io_reason(&e)),
+                )
+            })?;
             f.write_all(&body)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)

@@ -214,7 +214,7 @@ enum Kind {
 }
 
 fn kind(name: &str) -> Kind {
-    const LINES: [&str; 19] = [
+    const LINES: [&str; 18] = [
         "containerd",
         "kubelet",
         "kernel-oom",
@@ -233,7 +233,6 @@ fn kind(name: &str) -> Kind {
         "lab-containerd-cri-lifecycle",
         "042-systemd",
         "243-systemd",
-        "edge-no-final-newline",
     ];
     if LINES.iter().any(|k| name.contains(k)) {
         Kind::Lines
@@ -260,7 +259,8 @@ fn boundaries(name: &str, lines: &[&[u8]]) -> Vec<usize> {
 
 fn garbage() -> impl Strategy<Value = Vec<u8>> {
     // First bytes that cannot continue a block (see the module doc).
-    let first = prop::sample::select(vec![0u8, 1, 7, 0x1b, b'#', b'!', b'%', b'<', b'=', b'~', b'|', 0x80, 0xc3, 0xfe, 0xff]);
+    let first =
+        prop::sample::select(vec![0u8, 1, 7, 0x1b, b'#', b'!', b'%', b'<', b'=', b'~', b'|', 0x80, 0xc3, 0xfe, 0xff]);
     let body = prop_oneof![
         4 => prop::collection::vec(any::<u8>(), 0..200),
         1 => prop::collection::vec(Just(0u8), 1..64),
@@ -342,8 +342,8 @@ fn kb() -> Arc<KnowledgeBase> {
 
 /// Checks one line of JSON output; returns the parsed object.
 fn check_json_line(line: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-    let v: serde_json::Value = serde_json::from_slice(line)
-        .map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(line)))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(line)))?;
     let serde_json::Value::Object(o) = v else { return Err("not an object".into()) };
     for f in FIELDS {
         if !o.contains_key(f) {
@@ -354,7 +354,18 @@ fn check_json_line(line: &[u8]) -> Result<serde_json::Map<String, serde_json::Va
         return Err(format!("unexpected fields: {:?}", o.keys().collect::<Vec<_>>()));
     }
     let is_str_or_null = |k: &str| o[k].is_string() || o[k].is_null();
-    for k in ["namespace", "pod", "container", "container_id", "state", "signal_name", "reason", "message", "started_at", "finished_at"] {
+    for k in [
+        "namespace",
+        "pod",
+        "container",
+        "container_id",
+        "state",
+        "signal_name",
+        "reason",
+        "message",
+        "started_at",
+        "finished_at",
+    ] {
         if !is_str_or_null(k) {
             return Err(format!("{k} is neither string nor null"));
         }
@@ -393,7 +404,9 @@ fn pipeline_json(data: &[u8], read_size: usize) -> Vec<u8> {
 /// A golden sample with some bytes replaced: records whose names, reasons and
 /// messages hold control bytes, quotes, backslashes and invalid UTF-8.
 fn mutated_sample() -> impl Strategy<Value = Vec<u8>> {
-    let bytes = prop::sample::select(vec![0u8, b'"', b'\\', 0x7f, 0x1f, b'\r', b'\t', 0xff, 0xc3, 0xe2, 0x80, b'{', b'}', b'\'', 0x08, 0x0c]);
+    let bytes = prop::sample::select(vec![
+        0u8, b'"', b'\\', 0x7f, 0x1f, b'\r', b'\t', 0xff, 0xc3, 0xe2, 0x80, b'{', b'}', b'\'', 0x08, 0x0c,
+    ]);
     (0usize..1000, prop::collection::vec((any::<prop::sample::Index>(), bytes), 0..24)).prop_map(|(idx, muts)| {
         let mut d = samples()[idx % samples().len()].1.clone();
         for (at, b) in muts {
@@ -448,7 +461,10 @@ fn arb_record() -> impl Strategy<Value = Record> {
         prop::option::of(any::<bool>()),
         any::<bool>(),
     );
-    let formats = (prop::sample::select(Format::ALL.to_vec()), prop::option::of(prop_oneof![Just(State::Terminated), Just(State::LastTerminated)]));
+    let formats = (
+        prop::sample::select(Format::ALL.to_vec()),
+        prop::option::of(prop_oneof![Just(State::Terminated), Just(State::LastTerminated)]),
+    );
     (names, nums, formats, text(), text()).prop_map(|(n, v, (format, state), started, finished)| {
         let mut r = Record::new(format);
         r.source = Arc::from(n.0.clone().unwrap_or_default().as_str());

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target, one at a time (-jobs=1 -workers=1), in slices of
+# Runs every fuzz target, one at a time (one libFuzzer process), in slices of
 # SLICE seconds until its feature count (libFuzzer "ft:") grows by less than
 # PLATEAU_PCT percent in a slice (after at least MIN_SLICES) or its budget
 # runs out. Logs go to fuzz/logs/<target>.log, a summary to fuzz/logs/summary.tsv.
@@ -35,16 +35,20 @@ for spec in "${targets[@]}"; do
     extra=()
     [ "$t" = scan ] && extra+=(-close_fd_mask=2) # the pipeline reports problems on stderr
     cargo fuzz run -a -s none "$t" "corpus/$t" "seeds/$t" -- \
-      -jobs=1 -workers=1 -max_len=8192 -timeout=5 -rss_limit_mb=2048 -max_total_time="$s" \
+      -max_len=8192 -timeout=5 -rss_limit_mb=2048 -max_total_time="$s" \
       -print_final_stats=1 "${extra[@]}" >>"$log" 2>&1
     rc=$?
     spent=$(( spent + $(date +%s) - start )); slices=$(( slices + 1 ))
-    [ $rc -ne 0 ] && crashes=$(( crashes + 1 )) && echo "=== $t: exit $rc (crash/timeout/oom), see artifacts/$t" >>"$log"
-    n=$(grep -a 'stat::number_of_executed_units' "$log" | tail -n 1 | awk '{print $2}')
+    n=$(tail -n 40 "$log" | grep -a 'stat::number_of_executed_units' | tail -n 1 | awk '{print $2}')
     runs=$(( runs + ${n:-0} ))
     ft=$(grep -aoE 'ft: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
     ft=${ft:-0}
-    echo "=== $t slice $slices: ${spent}s, ft $prev_ft -> $ft" >>"$log"
+    echo "=== $t slice $slices: ${spent}s, ft $prev_ft -> $ft, runs $n, exit $rc" >>"$log"
+    if [ $rc -ne 0 ]; then
+      # A crash, timeout or OOM ends the slice early: keep fuzzing the target.
+      crashes=$(( crashes + 1 )); echo "=== $t: exit $rc, see artifacts/$t" >>"$log"
+      continue
+    fi
     if [ "$slices" -ge "$MIN_SLICES" ] && [ "$prev_ft" -gt 0 ] &&
        awk -v a="$prev_ft" -v b="$ft" -v p="$PLATEAU_PCT" 'BEGIN{exit !((b-a)*100 < p*a)}'; then
       break

@@ -80,7 +80,8 @@ pub fn row(t: &Table, line: &[u8]) -> Option<Option<Record>> {
     } else {
         return Some(None);
     }
-    let name = w[t.name];
+    // A row too short for the NAME column (NAME after STATUS) is no row.
+    let name = *w.get(t.name)?;
     let name = name.strip_prefix(b"pod/").unwrap_or(name);
     r.pod = util::nonempty(name);
     r.namespace = t.namespace.and_then(|i| w.get(i)).and_then(|n| util::nonempty(n));
