@@ -13,7 +13,7 @@ use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
 use crate::parse::Item;
 use crate::pipeline::Pipeline;
-use crate::scan::{Dropped, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner};
+use crate::scan::{Dropped, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM};
 use crate::sink::{OutputKind, RecordWriter};
 
 /// An error that ends the run with status 2 and one line on stderr.
@@ -151,7 +151,7 @@ fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>)
 }
 
 /// Opens a source; `-` is standard input.
-pub fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdin()));
     }
@@ -212,7 +212,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
     // Two stages on two threads: reading and scanning here, explaining,
     // deduplicating and writing on this thread.
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::sync_channel::<Vec<Msg>>(16);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Msg>>(2);
     let wants_raw = st.output == OutputKind::Passthrough;
     std::thread::scope(|scope| {
         let (files, cfg, stop) = (&files, &st.scan, &stop);
@@ -308,6 +308,10 @@ enum Msg {
     Error(String),
 }
 
+/// Messages per batch: enough to make the hand-off cheap, few enough that
+/// records in flight stay a few hundred kilobytes.
+const BATCH: usize = 1024;
+
 /// Collects scanner output into batches for the writing thread.
 struct Batcher {
     tx: mpsc::SyncSender<Vec<Msg>>,
@@ -318,19 +322,19 @@ struct Batcher {
 
 impl Batcher {
     fn new(tx: mpsc::SyncSender<Vec<Msg>>, wants_raw: bool) -> Batcher {
-        Batcher { tx, batch: Vec::with_capacity(1024), raw_bytes: 0, wants_raw }
+        Batcher { tx, batch: Vec::with_capacity(BATCH), raw_bytes: 0, wants_raw }
     }
 
     fn push(&mut self, m: Msg) {
         self.batch.push(m);
-        if self.batch.len() >= 1024 || self.raw_bytes >= (1 << 20) {
+        if self.batch.len() >= BATCH || self.raw_bytes >= (1 << 20) {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let b = std::mem::replace(&mut self.batch, Vec::with_capacity(1024));
+            let b = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
             self.raw_bytes = 0;
             // The receiver only goes away when it stopped listening.
             let _ = self.tx.send(b);
@@ -376,24 +380,49 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         out.push(Msg::Source(name.clone()));
         let mut scanner = Scanner::new(name, cfg.clone());
         let base = total;
-        loop {
-            match scanner.read_some(&mut reader) {
-                Ok(0) => break,
-                Ok(_) => {
-                    scanner.process(&mut out);
-                    total = add(&base, &scanner.stats);
-                    out.push(Msg::Stats(total));
-                    out.flush();
-                    if stop.load(Ordering::Relaxed) {
+        // A third thread reads ahead into buffers the scanner takes over in place.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+        let want = CHUNK_HEADROOM + cfg.read_size.max(1);
+        std::thread::scope(|s| {
+            s.spawn(move || loop {
+                let mut b = empty_rx.try_recv().unwrap_or_default();
+                if b.len() < want {
+                    b.resize(want, 0);
+                }
+                let r = loop {
+                    match reader.read(&mut b[CHUNK_HEADROOM..want]) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        r => break r,
+                    }
+                };
+                let last = !matches!(r, Ok(n) if n > 0);
+                if full_tx.send(r.map(|n| (b, n))).is_err() || last {
+                    return;
+                }
+            });
+            for r in full_rx.iter() {
+                match r {
+                    Ok((_, 0)) => break,
+                    Ok((b, n)) => {
+                        let spare = scanner.feed_chunk(b, n, &mut out);
+                        let _ = empty_tx.send(spare);
+                        total = add(&base, &scanner.stats);
+                        out.push(Msg::Stats(total));
+                        out.flush();
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        out.push(Msg::Error(format!("{}: {}", path.display(), io_reason(&e))));
                         break;
                     }
                 }
-                Err(e) => {
-                    out.push(Msg::Error(format!("{}: {}", path.display(), io_reason(&e))));
-                    break;
-                }
             }
-        }
+            // Unblock the reader if we stopped early.
+            drop(full_rx);
+        });
         scanner.finish(&mut out);
         total = add(&base, &scanner.stats);
         out.push(Msg::Stats(total));

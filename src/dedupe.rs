@@ -64,7 +64,7 @@ impl Dedupe {
         let repeat = self.seen.insert(fp, self.tick).is_some();
         self.order.push_back((fp, self.tick));
         // Drop stale queue entries, and the least recently seen past capacity.
-        while self.order.len() > 2 * self.capacity || self.seen.len() > self.capacity {
+        while self.order.len() > self.capacity + self.capacity / 4 || self.seen.len() > self.capacity {
             let Some((old, t)) = self.order.pop_front() else { break };
             if self.seen.get(&old) == Some(&t) {
                 self.seen.remove(&old);
@@ -153,6 +153,6 @@ mod tests {
         for fp in 100..100_000 {
             d.check(fp);
         }
-        assert!(d.len() <= 3 && d.order.len() <= 6);
+        assert!(d.len() <= 3 && d.order.len() <= 4);
     }
 }

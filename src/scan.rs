@@ -29,6 +29,9 @@ use crate::parse::{
 };
 use crate::record::{Format, Record};
 
+/// Room [`Scanner::feed_chunk`] needs in front of the data of each chunk.
+pub const CHUNK_HEADROOM: usize = 256 << 10;
+
 /// Lines at least this long are visited even without a literal: they may be
 /// pieces of a split message whose literal straddles two pieces.
 pub const LONG_LINE: usize = 16 * 1024;
@@ -199,6 +202,8 @@ pub struct Scanner {
     nl_searched: usize,
     /// Where the active block started: (stream offset, line number).
     block_origin: Option<(u64, u64)>,
+    /// The first byte of `buf` that holds stream bytes (a line start).
+    data_start: usize,
     /// The log line time of the line that started the active block.
     block_time: Option<String>,
 }
@@ -235,6 +240,7 @@ impl Scanner {
             nl_searched: 0,
             block_origin: None,
             block_time: None,
+            data_start: 0,
         }
     }
 
@@ -254,7 +260,7 @@ impl Scanner {
     /// the earliest of the next unprocessed line, the start of an open block
     /// and the first piece of a partial message. Returns (offset, line number).
     pub fn resume_offset(&self) -> (u64, u64) {
-        let mut best = (self.base + self.pos as u64, self.line_no_at_pos());
+        let mut best = (self.base.wrapping_add(self.pos as u64), self.line_no_at_pos());
         if !matches!(self.mode, Mode::Skip) {
             if let Some(o) = self.block_origin {
                 best = best.min(o);
@@ -292,6 +298,12 @@ impl Scanner {
     /// True when a block or partial message waits for more lines.
     pub fn has_pending(&self) -> bool {
         !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some)
+    }
+
+    /// True when the line holding `p` starts before `p` (lookback stopped
+    /// mid-line): neither the buffer's nor the stream's first byte, and no newline before.
+    fn cut_at(&self, p: usize) -> bool {
+        p > self.data_start && self.buf[p - 1] != b'\n'
     }
 
     /// True when no block or partial message is open and all bytes are processed.
@@ -365,39 +377,82 @@ impl Scanner {
     }
 
     fn make_room_force(&mut self) {
-        self.count_lines_to(self.pos);
-        // Line numbers move up to `pos` too, or a stretch without a single hit
-        // would pin everything since the last visited line.
-        self.line_at(self.pos);
-        let mut keep = self.pos.saturating_sub(self.cfg.lookback);
-        if keep > 0 {
-            // Keep whole lines only. With no line start in the window (one
-            // huge line before `pos`), history is worthless: keep nothing.
-            keep = match memchr::memrchr(b'\n', &self.buf[..keep]) {
-                Some(nl) => nl + 1,
-                None => self.pos,
-            };
-        }
-        let raw = self.raw_done.saturating_sub(self.base) as usize;
-        keep = keep.min(self.pos).min(self.counted_pos).min(self.line_pos).min(raw);
+        let keep = self.keep_from();
         if keep == 0 {
             return;
         }
         self.buf.copy_within(keep..self.filled, 0);
-        self.base += keep as u64;
-        self.pos -= keep;
-        self.filled -= keep;
-        self.floor = self.floor.saturating_sub(keep);
-        self.line_pos -= keep;
-        self.counted_pos -= keep;
-        self.long_probe = self.long_probe.saturating_sub(keep);
-        self.nl_searched = self.nl_searched.saturating_sub(keep);
+        self.shift(keep, 0);
         // Give back memory a single huge line made us take.
         let normal = self.cfg.read_size + self.cfg.lookback;
         if self.buf.capacity() > 4 * normal && self.filled < normal {
             self.buf.truncate(self.filled);
             self.buf.shrink_to(normal);
         }
+    }
+
+    /// Takes bytes read elsewhere, in place: `chunk[CHUNK_HEADROOM..CHUNK_HEADROOM + n]`.
+    /// What the scanner still needs of its current buffer is copied in front of
+    /// them and the buffers are swapped, so the bytes are never copied again
+    /// (a reader thread fills chunks while this one scans). Returns a buffer for
+    /// the next read.
+    pub fn feed_chunk(&mut self, mut chunk: Vec<u8>, n: usize, out: &mut dyn ScanOutput) -> Vec<u8> {
+        let n = n.min(chunk.len().saturating_sub(CHUNK_HEADROOM));
+        if n == 0 {
+            return chunk;
+        }
+        let keep = self.keep_from();
+        let kept = self.filled - keep;
+        if kept > CHUNK_HEADROOM || self.cut.is_some() {
+            // A long line is pending: append the ordinary way.
+            self.feed(&chunk[CHUNK_HEADROOM..CHUNK_HEADROOM + n], out);
+            return chunk;
+        }
+        let start = CHUNK_HEADROOM - kept;
+        chunk[start..CHUNK_HEADROOM].copy_from_slice(&self.buf[keep..self.filled]);
+        let old = std::mem::replace(&mut self.buf, chunk);
+        self.shift(keep, start);
+        self.filled = CHUNK_HEADROOM + n;
+        self.stats.bytes += n as u64;
+        self.process(out);
+        old
+    }
+
+    /// Moves buffer positions after the bytes from `keep` on moved to `to`.
+    fn shift(&mut self, keep: usize, to: usize) {
+        let f = |p: usize| if p >= keep { p - keep + to } else { to };
+        // `base` is the offset of buf[0]; with `to` > `keep` it may go "below
+        // zero" (the front of the buffer then holds no stream bytes), hence wrapping.
+        self.base = self.base.wrapping_add(keep as u64).wrapping_sub(to as u64);
+        self.pos = f(self.pos);
+        self.filled = f(self.filled);
+        self.floor = f(self.floor);
+        self.line_pos = f(self.line_pos);
+        self.counted_pos = f(self.counted_pos);
+        self.long_probe = f(self.long_probe);
+        self.nl_searched = f(self.nl_searched);
+        self.data_start = f(self.data_start);
+    }
+
+    /// The first byte the scanner still needs (history for lookback, the
+    /// unprocessed tail); counts lines up to `pos` on the way.
+    fn keep_from(&mut self) -> usize {
+        self.count_lines_to(self.pos);
+        // Line numbers move up to `pos` too, or a stretch without a single hit
+        // would pin everything since the last visited line.
+        self.line_at(self.pos);
+        let lo = self.data_start;
+        let mut keep = self.pos.saturating_sub(self.cfg.lookback).max(lo);
+        if keep > lo {
+            // Keep whole lines only. With no line start in the window (one
+            // huge line before `pos`), history is worthless: keep nothing.
+            keep = match memchr::memrchr(b'\n', &self.buf[lo..keep]) {
+                Some(nl) => lo + nl + 1,
+                None => self.pos,
+            };
+        }
+        let raw = self.raw_done.wrapping_sub(self.base) as usize;
+        keep.min(self.pos).min(self.counted_pos).min(self.line_pos).min(raw)
     }
 
     /// Scans the complete lines in the buffer.
@@ -515,6 +570,7 @@ impl Scanner {
     }
 
     fn scan_region(&mut self, end: usize, out: &mut dyn ScanOutput) {
+        let mut next_hit: Option<usize> = None;
         while self.pos < end {
             let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
             if line_mode {
@@ -535,7 +591,13 @@ impl Scanner {
                 continue;
             }
             // Skip mode: jump to the next line holding a literal or a long line.
-            let hit = parse::find(&self.buf[self.pos..end]).map(|m| self.pos + m);
+            // A hit found before is still good while we have not passed it (long
+            // lines in between would otherwise make us search the same bytes again).
+            let hit = match next_hit {
+                Some(h) if h >= self.pos => Some(h),
+                _ => parse::find(&self.buf[self.pos..end]).map(|m| self.pos + m),
+            };
+            next_hit = hit;
             let hit_line =
                 hit.map(|h| memchr::memrchr(b'\n', &self.buf[self.pos..h]).map_or(self.pos, |n| self.pos + n + 1));
             let long = self.find_long_line(hit_line.unwrap_or(end));
@@ -636,6 +698,12 @@ impl Scanner {
         if p > self.counted_pos {
             let n = bytecount::count(&self.buf[self.counted_pos..p], b'\n') as u64;
             self.stats.lines[framing_index(self.last_framing)] += n;
+            // Line numbers usually stand where the count stands: move them
+            // along without a second pass over the same bytes.
+            if self.line_pos == self.counted_pos {
+                self.line_no += n;
+                self.line_pos = p;
+            }
             self.counted_pos = p;
         }
     }
@@ -652,10 +720,10 @@ impl Scanner {
     }
 
     fn pass_raw_to(&mut self, p: usize, out: &mut dyn ScanOutput) {
-        let at = self.base + p as u64;
+        let at = self.base.wrapping_add(p as u64);
         if out.wants_raw() && at > self.raw_done {
-            // (Bytes before `base` are gone; compaction never passes `raw_done`.)
-            let from = (self.raw_done.saturating_sub(self.base) as usize).min(p);
+            // (Compaction never drops bytes past `raw_done`.)
+            let from = (self.raw_done.wrapping_sub(self.base) as usize).min(p);
             out.raw(&self.buf[from..p]);
         }
         self.raw_done = self.raw_done.max(at);
@@ -730,7 +798,7 @@ impl Scanner {
             let slot = partial_slot(framing, stream);
             if partial {
                 let max = self.cfg.max_line;
-                let first_offset = self.base + ls as u64;
+                let first_offset = self.base.wrapping_add(ls as u64);
                 let p = self.partials[slot].get_or_insert_with(|| {
                     Box::new(Partial {
                         first_line: line_no,
@@ -825,7 +893,7 @@ impl Scanner {
                     let mut d = Box::<Describe>::default();
                     d.feed(msg, line_no);
                     self.mode = Mode::Describe(d);
-                    self.block_origin = Some((self.base + ls as u64, line_no));
+                    self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
                     self.pos = next;
                 }
             },
@@ -956,7 +1024,7 @@ impl Scanner {
         if h.any(Hits::RESTARTS) && self.allowed(Format::GetPods) {
             if let Some(t) = getpods::header(msg) {
                 self.mode = Mode::Table(t);
-                self.block_origin = Some((self.base + ls as u64, line_no));
+                self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
                 return;
             }
         }
@@ -1125,7 +1193,7 @@ impl Scanner {
                 r.container = self.spark_container(ls);
                 if self.allowed(Format::Orchestrator) {
                     self.mode = Mode::Spark(Box::new(r));
-                    self.block_origin = Some((self.base + ls as u64, line_no));
+                    self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
                 }
                 return;
             }
@@ -1156,7 +1224,7 @@ impl Scanner {
         while out.len() < n && end > limit {
             let prev_end = end - 1;
             let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
-            if start == limit && limit > 0 && self.buf[limit - 1] != b'\n' {
+            if start == limit && self.cut_at(limit) {
                 break; // a line cut by the limit
             }
             out.push(frame::frame(&self.buf[start..prev_end]).msg.into_owned());
@@ -1209,7 +1277,7 @@ impl Scanner {
         while end > limit {
             let prev_end = end - 1;
             let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
-            if start == limit && limit > 0 && self.buf[limit - 1] != b'\n' {
+            if start == limit && self.cut_at(limit) {
                 break; // a line cut by the limit
             }
             let f = frame::frame(&self.buf[start..prev_end]);
@@ -1252,7 +1320,7 @@ impl Scanner {
         self.mode = mode;
         let mut p = root;
         let mut line_no = self.line_at(root);
-        self.block_origin = Some((self.base + root as u64, line_no));
+        self.block_origin = Some((self.base.wrapping_add(root as u64), line_no));
         let mut msg = Vec::new();
         while p < next {
             let le = memchr::memchr(b'\n', &self.buf[p..next]).map_or(next, |n| p + n);

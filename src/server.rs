@@ -28,6 +28,8 @@ pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once. Idle and slow ones cost a few KiB each; past
 /// the cap, new ones are closed at once rather than queued behind them.
 pub const MAX_CONNECTIONS: usize = 4096;
+/// Connections the kernel may queue before exitscan accepts them.
+pub const LISTEN_BACKLOG: u32 = 4096;
 
 /// Lets the process hold as many sockets as its hard limit allows (the soft
 /// limit is often 1024, fewer than [`MAX_CONNECTIONS`]), as Go servers do.
@@ -91,10 +93,6 @@ impl Server {
     pub fn start(addr: &str, metrics: Arc<Metrics>) -> Result<Server, String> {
         let sock = check_addr(addr)?;
         raise_fd_limit();
-        let std_listener =
-            std::net::TcpListener::bind(sock).map_err(|e| format!("--listen {addr}: {}", crate::app::io_reason(&e)))?;
-        std_listener.set_nonblocking(true).map_err(|e| format!("--listen {addr}: {e}"))?;
-        let bound = std_listener.local_addr().map_err(|e| format!("--listen {addr}: {e}"))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("exitscan-http")
@@ -104,8 +102,16 @@ impl Server {
         let stop = Arc::new(tokio::sync::Notify::new());
         let listener = {
             let _g = runtime.enter();
-            tokio::net::TcpListener::from_std(std_listener).map_err(|e| format!("--listen {addr}: {e}"))?
+            let err = |e: std::io::Error| format!("--listen {addr}: {}", crate::app::io_reason(&e));
+            let socket = if sock.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+                .map_err(err)?;
+            socket.set_reuseaddr(true).map_err(err)?;
+            socket.bind(sock).map_err(err)?;
+            // A deep accept queue: with the default 128, a burst of connections
+            // overflows it and the kernel drops SYNs, which clients retry after 1 s.
+            socket.listen(LISTEN_BACKLOG).map_err(err)?
         };
+        let bound = listener.local_addr().map_err(|e| format!("--listen {addr}: {e}"))?;
         // Signals: the first SIGTERM/SIGINT asks everything to stop.
         runtime.spawn(async {
             use tokio::signal::unix::{signal, SignalKind};

@@ -120,3 +120,42 @@ fn lines_past_the_cap_are_cut_and_counted() {
     assert_eq!(c.dropped[0].0, Dropped::OversizedLine);
     assert_eq!(c.dropped[0].1, (2 << 20) as u64);
 }
+
+/// Chunks handed over in place (`Scanner::feed_chunk`, the one-shot reader
+/// thread's path) give the same records as reads, whatever the chunk sizes.
+#[test]
+fn chunks_handed_over_in_place_equal_reads() {
+    use exitscan::scan::{Collect, Scanner, CHUNK_HEADROOM};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut all = Vec::new();
+    for name in [
+        "024-describe.txt",
+        "lab-describe-exitscan-lab-pod.txt",
+        "edge-mixed.txt",
+        "edge-pod-list.yaml",
+        "030-containerd.txt",
+    ] {
+        all.extend(std::fs::read(dir.join(name)).expect("fixture"));
+        all.push(b'\n');
+    }
+    let want: Vec<_> = scan_bytes("t", &all, ScanConfig::default())
+        .records()
+        .iter()
+        .map(|r| (r.line, r.raw_exit_code, r.container.clone()))
+        .collect();
+    assert!(want.len() > 10);
+    for size in [1usize, 7, 100, 4096, 70_000] {
+        let mut s = Scanner::new("t", ScanConfig::default());
+        let mut c = Collect::default();
+        let mut spare = Vec::new();
+        for piece in all.chunks(size) {
+            let mut b = std::mem::take(&mut spare);
+            b.resize(CHUNK_HEADROOM + piece.len(), 0);
+            b[CHUNK_HEADROOM..].copy_from_slice(piece);
+            spare = s.feed_chunk(b, piece.len(), &mut c);
+        }
+        s.finish(&mut c);
+        let got: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
+        assert_eq!(got, want, "chunk size {size}");
+    }
+}

@@ -49,6 +49,9 @@ pub enum Item {
 /// [`Hits`]. Each is as specific as the formats allow, so that look-alikes
 /// (`"exitCode":128` in an app's JSON, `exit_status=1` of a hook, `command
 /// terminated with exit code 137`) are rejected by the SIMD search itself.
+/// Their first bytes matter too: Teddy fingerprints them, and literals that
+/// start like common text (`(`, two blanks) slow the search down by a third
+/// (measured: `(exit status ` instead of `exited: ` costs 18%).
 pub const LITERALS: [&str; 31] = [
     "Exit Code",         // 0 describe
     "exitCode=",         // 1 kubelet PLEG, logfmt, docker events text
@@ -62,8 +65,8 @@ pub const LITERALS: [&str; 31] = [
     "ExitStatus:",       // 9 containerd &TaskExit{}
     "xited with",        // 10 conmon, compose v2, Spark
     "Exited (",          // 11 docker ps
-    "  Exit ",           // 12 docker-compose v1 ps (and "  Exit Code"), not npm's "ERR! Exit status"
-    "(exit status ",     // 13 supervisord `exited:` / `stopped:`
+    "   Exit ",          // 12 docker-compose v1 ps (and "      Exit Code"); three blanks: column alignment
+    "exited: ",          // 13 supervisord
     "code=exited",       // 14 systemd
     "code=killed",       // 15 systemd
     "code=dumped",       // 16 systemd
@@ -80,7 +83,7 @@ pub const LITERALS: [&str; 31] = [
     "\"oom\"",           // 27 docker events JSON OOM (evidence)
     "\"termination\":{", // 28 compact pod JSON, 2014 API
     "\"exit_code\": ",   // 29 CRI status JSON with proto field names
-    "(terminated by ",   // 30 supervisord killed by a signal
+    "stopped: ",         // 30 supervisord (supervisorctl stop)
 ];
 
 /// Bit set over [`LITERALS`].
@@ -127,6 +130,15 @@ pub fn prefilter() -> &'static AhoCorasick {
     })
 }
 
+/// The order [`LITERALS`] are given to Teddy in. Teddy groups patterns into
+/// buckets in the order it receives them, and the grouping decides how often a
+/// fingerprint match must be verified: over thirty random orders the search time
+/// on genlogs' cri, dockerjson and describe streams varied by a factor of two.
+/// This is the fastest of them, measured with the packed searcher alone on
+/// 256 MiB of each stream (the original order took 35% longer).
+pub const SEARCH_ORDER: [usize; LITERALS.len()] =
+    [26, 21, 3, 12, 25, 22, 24, 6, 15, 5, 13, 10, 2, 27, 14, 17, 11, 1, 16, 18, 30, 19, 0, 9, 4, 28, 20, 29, 7, 23, 8];
+
 /// The buffer search: the next position of any literal, leftmost first.
 ///
 /// aho-corasick's packed (Teddy, SIMD) searcher used directly is about a third
@@ -135,7 +147,8 @@ pub fn prefilter() -> &'static AhoCorasick {
 pub fn find(hay: &[u8]) -> Option<usize> {
     static PACKED: OnceLock<Option<packed::Searcher>> = OnceLock::new();
     let p = PACKED.get_or_init(|| {
-        packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(LITERALS).build()
+        let ordered = SEARCH_ORDER.iter().map(|&i| LITERALS[i]);
+        packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(ordered).build()
     });
     match p {
         Some(s) => s.find(hay).map(|m| m.start()),
@@ -150,7 +163,7 @@ pub fn hits(msg: &[u8]) -> Hits {
     for m in prefilter().find_iter(msg) {
         let p = m.pattern().as_usize();
         h |= 1 << p;
-        // "  Exit " (compose) hides the describe literal of "  Exit Code".
+        // "   Exit " (compose) hides the describe literal of "   Exit Code".
         if p == COMPOSE && msg[m.end()..].starts_with(b"Code") {
             h |= Hits::DESCRIBE;
         }
@@ -161,6 +174,19 @@ pub fn hits(msg: &[u8]) -> Hits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_order_is_a_permutation() {
+        let mut seen = [false; LITERALS.len()];
+        for &i in &SEARCH_ORDER {
+            assert!(!seen[i], "{i} twice");
+            seen[i] = true;
+        }
+        assert!(seen.iter().all(|&b| b));
+        for l in LITERALS {
+            assert_eq!(find(format!("xx {l} yy").as_bytes()), Some(3), "{l}");
+        }
+    }
 
     #[test]
     fn hits_cover_every_literal() {
