@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/fields.rs"]
+mod fields;
+use fields::FIELDS;
+
 fn inputs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -45,29 +49,7 @@ fn golden_pairs() {
         // Every line is one JSON object with every field of the record.
         for line in got.lines() {
             let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
-            for field in [
-                "source",
-                "line",
-                "format",
-                "namespace",
-                "pod",
-                "container",
-                "container_id",
-                "init",
-                "state",
-                "exit_code",
-                "raw_exit_code",
-                "signal",
-                "signal_name",
-                "class",
-                "reason",
-                "message",
-                "restart_count",
-                "started_at",
-                "finished_at",
-                "repeat",
-                "cause",
-            ] {
+            for field in FIELDS {
                 assert!(v.get(field).is_some(), "{}: missing {field}", input.display());
             }
         }

@@ -42,30 +42,9 @@ use exitscan::Signal;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-/// Every field of a record (DESIGN.md §2).
-const FIELDS: [&str; 21] = [
-    "source",
-    "line",
-    "format",
-    "namespace",
-    "pod",
-    "container",
-    "container_id",
-    "init",
-    "state",
-    "exit_code",
-    "raw_exit_code",
-    "signal",
-    "signal_name",
-    "class",
-    "reason",
-    "message",
-    "restart_count",
-    "started_at",
-    "finished_at",
-    "repeat",
-    "cause",
-];
+#[path = "common/fields.rs"]
+mod fields;
+use fields::FIELDS;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")

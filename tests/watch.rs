@@ -195,21 +195,23 @@ fn sigkill_rotation_restart_then_sigterm_restart() {
     assert_eq!(r3.iter().filter(|r| r["repeat"] == true).count(), 0, "after SIGTERM nothing is re-read");
 }
 
-fn pod_list(restarts: u64, finished: &str, code: i64) -> String {
-    serde_json::json!({
-        "kind": "PodList", "apiVersion": "v1", "metadata": {},
-        "items": [{
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "web-1", "namespace": "shop"},
-            "status": {"containerStatuses": [{
-                "containerID": "containerd://current", "name": "app", "restartCount": restarts,
-                "lastState": {"terminated": {"exitCode": code, "reason": "Error", "finishedAt": finished,
-                                             "containerID": format!("containerd://run{restarts}")}},
-                "state": {"running": {"startedAt": finished}}
-            }]}
-        }]
-    })
-    .to_string()
+/// Puts the Pod `shop/web-1` where `tests/e2e/kube/fake_apiserver.py` serves
+/// it from, atomically (the server may be reading it during a poll).
+fn put_pod(data: &Path, restarts: u64, finished: &str, code: i64) {
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-1", "namespace": "shop"},
+        "status": {"containerStatuses": [{
+            "containerID": "containerd://current", "name": "app", "restartCount": restarts,
+            "lastState": {"terminated": {"exitCode": code, "reason": "Error", "finishedAt": finished,
+                                         "containerID": format!("containerd://run{restarts}")}},
+            "state": {"running": {"startedAt": finished}}
+        }]}
+    });
+    let dir = data.join("pods/shop");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join(".web-1.tmp"), pod.to_string()).expect("pod");
+    std::fs::rename(dir.join(".web-1.tmp"), dir.join("web-1.json")).expect("rename");
 }
 
 #[test]
@@ -219,19 +221,19 @@ fn poll_counts_snapshots_once_and_restart_jumps_as_missed() {
     }
     let work = tempfile::tempdir().expect("tempdir");
     let data = work.path().join("api");
-    std::fs::create_dir_all(&data).expect("mkdir");
-    std::fs::write(data.join("pods.json"), pod_list(3, "2024-01-28T09:05:11Z", 1)).expect("pods");
-    let mut api = Proc(
+    put_pod(&data, 3, "2024-01-28T09:05:11Z", 1);
+    let portfile = work.path().join("port");
+    let _api = Proc(
         Command::new("python3")
-            .arg(repo().join("tests/fixtures/fake_apiserver.py"))
+            .arg(repo().join("tests/e2e/kube/fake_apiserver.py"))
             .arg(&data)
-            .stdout(Stdio::piped())
+            .arg(&portfile)
             .stderr(Stdio::null())
             .spawn()
             .expect("fake API server"),
     );
-    let mut port = String::new();
-    BufReader::new(api.0.stdout.take().expect("stdout")).read_line(&mut port).expect("port");
+    wait_for("the fake API server's port", Duration::from_secs(10), || portfile.exists());
+    let port = std::fs::read_to_string(&portfile).expect("port");
     let cmd = format!(
         "kubectl --server http://127.0.0.1:{} --cache-dir {} get pods -A -o json",
         port.trim(),
@@ -256,7 +258,7 @@ fn poll_counts_snapshots_once_and_restart_jumps_as_missed() {
     );
     wait_for("three snapshots", Duration::from_secs(30), || records_in(&out).len() >= 3);
     // Three restarts later, only the last termination is visible: two were missed.
-    std::fs::write(data.join("pods.json"), pod_list(6, "2024-01-28T09:15:11Z", 2)).expect("pods");
+    put_pod(&data, 6, "2024-01-28T09:15:11Z", 2);
     wait_for("the new snapshot", Duration::from_secs(30), || records_in(&out).iter().any(|r| r["raw_exit_code"] == 2));
     wait_for("more snapshots", Duration::from_secs(30), || {
         records_in(&out).iter().filter(|r| r["raw_exit_code"] == 2).count() >= 2

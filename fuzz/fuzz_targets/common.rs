@@ -5,29 +5,9 @@
 use exitscan::record::Record;
 use exitscan::sink::JsonEncoder;
 
-pub const FIELDS: [&str; 21] = [
-    "source",
-    "line",
-    "format",
-    "namespace",
-    "pod",
-    "container",
-    "container_id",
-    "init",
-    "state",
-    "exit_code",
-    "raw_exit_code",
-    "signal",
-    "signal_name",
-    "class",
-    "reason",
-    "message",
-    "restart_count",
-    "started_at",
-    "finished_at",
-    "repeat",
-    "cause",
-];
+#[path = "../../tests/common/fields.rs"]
+mod fields;
+pub use fields::FIELDS;
 
 /// Encodes `r` and checks the JSON contract.
 pub fn check_json(enc: &mut JsonEncoder, r: &Record) {
