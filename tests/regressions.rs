@@ -4,11 +4,13 @@
 //! same checks as the fuzz target (fuzz/fuzz_targets/<target>.rs).
 
 mod common;
+#[path = "common/scan_input.rs"]
+mod scan_input;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use exitscan::scan::{scan_bytes, InputFormat, ScanConfig, Scanner};
+use exitscan::scan::{scan_bytes, ScanConfig, Scanner};
 
 fn dir() -> PathBuf {
     common::repo().join("tests/regressions")
@@ -134,24 +136,10 @@ fn artifacts(target: &str) -> Vec<PathBuf> {
 /// The checks of fuzz/fuzz_targets/scan.rs, with the read-size comparison done
 /// for every lookback.
 fn replay_scan(input: &[u8]) {
-    const MAX_LINES: [usize; 10] = [1, 2, 3, 7, 16, 64, 256, 1024, 4096, 16 << 20];
-    const LOOKBACKS: [usize; 6] = [0, 1, 16, 256, 4096, 64 << 10];
-    if input.len() < 5 {
+    let Some((cfg, chunk, data)) = scan_input::decode(input) else {
         return;
-    }
-    let (p, data) = input.split_at(5);
-    let read_size =
-        if p[0] < 192 { 1 + usize::from(p[0] % 64) } else { [128, 4096, 65_536, 1 << 20][usize::from(p[0] % 4)] };
-    let max_line = MAX_LINES[usize::from(p[1]) % MAX_LINES.len()];
-    let lookback = LOOKBACKS[usize::from(p[2]) % LOOKBACKS.len()];
-    let format = if p[3] < 200 {
-        None
-    } else {
-        let names = InputFormat::names();
-        InputFormat::parse(names[usize::from(p[3]) % names.len()])
     };
-    let chunk = 1 + usize::from(p[4] % 97);
-    let cfg = ScanConfig { format, max_line, lookback, read_size };
+    let read_size = cfg.read_size;
     let read = brief(data, cfg.clone());
     let mut s = Scanner::new("r", cfg.clone());
     let mut c = exitscan::scan::Collect::default();
@@ -166,7 +154,7 @@ fn replay_scan(input: &[u8]) {
         serde_json::from_slice::<serde_json::Value>(&out).expect("record JSON parses");
     }
     let longest = data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
-    if longest < max_line.min(8 << 10) {
+    if longest < cfg.max_line.min(8 << 10) {
         let fed: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
         assert_eq!(read, fed, "read {read_size} vs fed {chunk}");
         assert_eq!(read, brief(data, ScanConfig { read_size: 1 << 20, ..cfg }), "read {read_size} vs 1 MiB");

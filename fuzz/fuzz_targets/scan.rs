@@ -19,11 +19,13 @@ use exitscan::dedupe::Dedupe;
 use exitscan::kb::{KnowledgeBase, Lang};
 use exitscan::metrics::{Metrics, MetricsConfig};
 use exitscan::pipeline::Pipeline;
-use exitscan::scan::{scan_bytes, InputFormat, ScanConfig, Scanner};
+use exitscan::scan::{scan_bytes, ScanConfig, Scanner};
 use exitscan::sink::{OutputKind, RecordWriter};
 use libfuzzer_sys::fuzz_target;
 
 mod common;
+#[path = "../../tests/common/scan_input.rs"]
+mod scan_input;
 
 fn kb() -> Arc<KnowledgeBase> {
     static KB: OnceLock<Arc<KnowledgeBase>> = OnceLock::new();
@@ -35,26 +37,11 @@ fn metrics() -> Arc<Metrics> {
     M.get_or_init(|| Arc::new(Metrics::new(&kb(), &MetricsConfig::default()))).clone()
 }
 
-const MAX_LINES: [usize; 10] = [1, 2, 3, 7, 16, 64, 256, 1024, 4096, 16 << 20];
-const LOOKBACKS: [usize; 6] = [0, 1, 16, 256, 4096, 64 << 10];
-
 fuzz_target!(|input: &[u8]| {
-    if input.len() < 5 {
+    let Some((cfg, chunk, data)) = scan_input::decode(input) else {
         return;
-    }
-    let (p, data) = input.split_at(5);
-    let read_size =
-        if p[0] < 192 { 1 + usize::from(p[0] % 64) } else { [128, 4096, 65_536, 1 << 20][usize::from(p[0] % 4)] };
-    let max_line = MAX_LINES[usize::from(p[1]) % MAX_LINES.len()];
-    let lookback = LOOKBACKS[usize::from(p[2]) % LOOKBACKS.len()];
-    let format = if p[3] < 200 {
-        None
-    } else {
-        let names = InputFormat::names();
-        InputFormat::parse(names[usize::from(p[3]) % names.len()])
     };
-    let chunk = 1 + usize::from(p[4] % 97);
-    let cfg = ScanConfig { format, max_line, lookback, read_size };
+    let read_size = cfg.read_size;
 
     let collected = scan_bytes("fuzz", data, cfg.clone());
 
@@ -85,7 +72,7 @@ fuzz_target!(|input: &[u8]| {
     }
 
     let longest = data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
-    if longest < max_line.min(8 << 10) && lookback == ScanConfig::default().lookback {
+    if longest < cfg.max_line.min(8 << 10) && cfg.lookback == ScanConfig::default().lookback {
         let read: Vec<_> =
             collected.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
         assert_eq!(read, fed, "records depend on how the input was split (read {read_size}, feed {chunk})");
