@@ -213,10 +213,13 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
     // deduplicating and writing on this thread.
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<Vec<Msg>>(2);
+    // Spent batches go back to be freed where they were allocated: freeing
+    // another thread's allocations contends for its malloc arena.
+    let (spent_tx, spent_rx) = mpsc::channel::<Vec<Msg>>();
     let wants_raw = st.output == OutputKind::Passthrough;
     std::thread::scope(|scope| {
         let (files, cfg, stop) = (&files, &st.scan, &stop);
-        scope.spawn(move || produce(files, cfg, Batcher::new(tx, wants_raw), stop));
+        scope.spawn(move || produce(files, cfg, Batcher::new(tx, spent_rx, wants_raw), stop));
         let mut prev = ScanStats::default();
         loop {
             let batch = match rx.try_recv() {
@@ -231,11 +234,22 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
                     }
                 }
             };
-            for msg in batch {
+            let mut batch = batch;
+            let mut spent = Vec::with_capacity(batch.len());
+            for msg in batch.drain(..) {
                 match msg {
                     Msg::Source(name) => pipe.set_source(name),
+                    Msg::Item(Item::Record(mut r)) => {
+                        pipe.record_in_place(&mut r);
+                        // (The cause was allocated here: free it here.)
+                        r.cause = None;
+                        spent.push(Msg::Item(Item::Record(r)));
+                    }
                     Msg::Item(item) => pipe.item(item),
-                    Msg::Raw(bytes) => pipe.raw(&bytes),
+                    Msg::Raw(bytes) => {
+                        pipe.raw(&bytes);
+                        spent.push(Msg::Raw(bytes));
+                    }
                     Msg::Problem(p) => pipe.problem(p),
                     Msg::Dropped(why, n) => pipe.dropped(why, n),
                     Msg::Stats(now) => {
@@ -251,6 +265,8 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
                     }
                 }
             }
+            // (Once the scanner is done, nobody frees them: drop them here.)
+            let _ = spent_tx.send(spent);
             if pipe.stopped() || crate::server::shutdown_requested() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -315,14 +331,16 @@ const BATCH: usize = 1024;
 /// Collects scanner output into batches for the writing thread.
 struct Batcher {
     tx: mpsc::SyncSender<Vec<Msg>>,
+    /// Batches the writing thread is done with, to be freed here.
+    spent: mpsc::Receiver<Vec<Msg>>,
     batch: Vec<Msg>,
     raw_bytes: usize,
     wants_raw: bool,
 }
 
 impl Batcher {
-    fn new(tx: mpsc::SyncSender<Vec<Msg>>, wants_raw: bool) -> Batcher {
-        Batcher { tx, batch: Vec::with_capacity(BATCH), raw_bytes: 0, wants_raw }
+    fn new(tx: mpsc::SyncSender<Vec<Msg>>, spent: mpsc::Receiver<Vec<Msg>>, wants_raw: bool) -> Batcher {
+        Batcher { tx, spent, batch: Vec::with_capacity(BATCH), raw_bytes: 0, wants_raw }
     }
 
     fn push(&mut self, m: Msg) {
@@ -334,7 +352,14 @@ impl Batcher {
 
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let b = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            // Free what came back; an emptied batch is the next one.
+            let mut fresh = None;
+            while let Ok(mut b) = self.spent.try_recv() {
+                b.clear();
+                fresh = Some(b);
+            }
+            let fresh = fresh.unwrap_or_else(|| Vec::with_capacity(BATCH));
+            let b = std::mem::replace(&mut self.batch, fresh);
             self.raw_bytes = 0;
             // The receiver only goes away when it stopped listening.
             let _ = self.tx.send(b);

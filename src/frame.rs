@@ -96,6 +96,18 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
     Frame::plain(line)
 }
 
+/// True when [`frame`] would find no framing in `line` (a line without its
+/// `\r`): the same decision, without building the frame for the common case.
+pub fn is_plain(line: &[u8]) -> bool {
+    match line.first() {
+        Some(b'0'..=b'9' | b'{') => frame(line).framing == Framing::Plain,
+        Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
+            !maybe_syslog_time(line) || frame(line).framing == Framing::Plain
+        }
+        _ => true,
+    }
+}
+
 /// Cheap test for `<month token> <day> HH:MM:SS`: a `:` two and five bytes
 /// after the day's digits, within the first 24 bytes.
 fn maybe_syslog_time(line: &[u8]) -> bool {

@@ -152,6 +152,12 @@ impl<W: Write> Pipeline<W> {
 
     /// Final pass: the cause, the repeat mark, counters, output.
     pub fn record(&mut self, mut r: Record) {
+        self.record_in_place(&mut r);
+    }
+
+    /// [`Pipeline::record`] on a record the caller keeps (to free it on the
+    /// thread that allocated it).
+    pub fn record_in_place(&mut self, r: &mut Record) {
         let c = &self.context;
         if r.namespace.is_none() && c.namespace.is_some() {
             r.namespace = c.namespace.clone();
@@ -165,28 +171,28 @@ impl<W: Write> Pipeline<W> {
         if r.container_id.is_none() && c.container_id.is_some() {
             r.container_id = c.container_id.clone();
         }
-        self.ctx.apply(&mut r);
-        r.cause = enrich::explain(&self.kb, self.lang, &r);
-        let fp = crate::dedupe::fingerprint(&r)
-            .or_else(|| self.context.origin.map(|o| crate::dedupe::origin_fingerprint(o, &r)));
+        self.ctx.apply(r);
+        r.cause = enrich::explain(&self.kb, self.lang, r);
+        let fp = crate::dedupe::fingerprint(r)
+            .or_else(|| self.context.origin.map(|o| crate::dedupe::origin_fingerprint(o, r)));
         r.repeat = fp.is_some_and(|f| self.dedupe.check(f));
         if let (false, Some(f), true) = (r.repeat, fp, self.journal.is_some()) {
             self.pending_fps.push(f);
         }
         if self.context.track_restarts {
-            let missed = self.restarts.observe(&r);
+            let missed = self.restarts.observe(r);
             if let (true, Some(m)) = (missed > 0, &self.metrics) {
                 m.missed(missed);
             }
         }
         if let Some(m) = &self.metrics {
-            m.observe(&r);
+            m.observe(r);
         }
         if let Some(f) = self.on_record.as_mut() {
-            f(&r);
+            f(r);
         }
         if self.write_error.is_none() {
-            if let Err(e) = self.writer.record(&r) {
+            if let Err(e) = self.writer.record(r) {
                 self.write_error = Some(e);
             }
             if self.writer.needs_flush() {

@@ -77,7 +77,12 @@ pub struct ScanConfig {
 
 impl Default for ScanConfig {
     fn default() -> Self {
-        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 1 << 20 }
+        ScanConfig {
+            format: None,
+            max_line: 16 << 20,
+            lookback: 64 << 10,
+            read_size: std::env::var("XRS").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 20),
+        }
     }
 }
 
@@ -619,35 +624,38 @@ impl Scanner {
     }
 
     /// Describe text is fed straight from the buffer while its lines are
-    /// indented plain text (no framing to remove, nothing to copy): the bulk
-    /// of a pod. Returns false when there was nothing to do here.
+    /// plain text (no framing to remove, nothing to copy): the whole of a pod,
+    /// pod after pod. Returns false when there was nothing to do here.
     fn describe_fast_path(&mut self, end: usize, out: &mut dyn ScanOutput) -> bool {
-        if self.partials.iter().any(Option::is_some) || self.line_pos != self.pos || self.counted_pos != self.pos {
+        if self.partials.iter().any(Option::is_some)
+            || self.line_pos != self.pos
+            || self.counted_pos != self.pos
+            || matches!(self.cfg.format, Some(InputFormat::Cri | InputFormat::DockerJson))
+        {
             return false;
         }
         let Mode::Describe(d) = &mut self.mode else { return false };
         let mut ls = self.pos;
         let mut lines = 0u64;
-        while ls < end {
-            if !matches!(self.buf[ls], b' ' | b'\t') {
-                break;
-            }
-            let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
-            if le >= end {
-                break; // no newline: the slow path handles the last line
-            }
+        // The line that ended the pod, and how: [ls, le) with `step`.
+        let mut stop = None;
+        while let Some(n) = memchr::memchr(b'\n', &self.buf[ls..end]) {
+            let le = ls + n;
             let line = &self.buf[ls..le];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if d.feed(line, self.line_no + lines) != describe::Step::Continue {
-                // (A `NextPod` from an indented line cannot happen: `Name:`
-                // ends a pod only at the pod's own indentation, and a pod
-                // whose base is indented is rare enough for the slow path.)
+            // Indented lines carry no framing; others must be plain text too.
+            if !matches!(line.first(), Some(b' ' | b'\t') | None) && !frame::is_plain(line) {
+                break;
+            }
+            let step = d.feed(line, self.line_no + lines);
+            if step != describe::Step::Continue {
+                stop = Some((le, step));
                 break;
             }
             lines += 1;
             ls = le + 1;
         }
-        if lines == 0 {
+        if lines == 0 && stop.is_none() {
             return false;
         }
         self.pos = ls;
@@ -657,6 +665,33 @@ impl Scanner {
         self.stats.lines[framing_index(Framing::Plain)] += lines;
         self.last_framing = Framing::Plain;
         self.release_held(out);
+        match stop {
+            None => {}
+            Some((_, describe::Step::EndBefore | describe::Step::Continue)) => {
+                // The line is looked at afresh, outside the pod.
+                self.end_mode(ls, out);
+                self.floor = ls;
+            }
+            Some((le, describe::Step::NextPod)) => {
+                // `kubectl describe pods` prints pod after pod: this `Name:`
+                // line starts the next one.
+                self.end_mode(ls, out);
+                self.floor = ls;
+                let line_no = self.line_no;
+                let line = &self.buf[ls..le];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let mut d = Box::<Describe>::default();
+                d.feed(line, line_no);
+                self.mode = Mode::Describe(d);
+                self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+                let next = le + 1;
+                self.pos = next;
+                self.line_pos = next;
+                self.counted_pos = next;
+                self.line_no += 1;
+                self.stats.lines[framing_index(Framing::Plain)] += 1;
+            }
+        }
         true
     }
 

@@ -58,16 +58,7 @@ pub struct DLine<'a> {
 
 /// Splits a describe line into indentation, key and value.
 pub fn split_line(line: &[u8]) -> DLine<'_> {
-    let mut indent = 0;
-    let mut i = 0;
-    while i < line.len() {
-        match line[i] {
-            b' ' => indent += 1,
-            b'\t' => indent += 8,
-            _ => break,
-        }
-        i += 1;
-    }
+    let (mut indent, i) = leading_blanks(line);
     let mut body = util::trim_end(&line[i..]);
     // Markdown list or quote markers in pasted text: "- Name: x", "> Exit Code: 1".
     if matches!(body.first(), Some(b'-' | b'*' | b'>')) && body.get(1) == Some(&b' ') {
@@ -76,6 +67,22 @@ pub fn split_line(line: &[u8]) -> DLine<'_> {
     }
     let (key, value) = key_value(body);
     DLine { indent, key, value, body }
+}
+
+/// Indentation (a tab counts 8) and where the text after it starts.
+#[inline]
+fn leading_blanks(line: &[u8]) -> (usize, usize) {
+    let mut indent = 0;
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        match b {
+            b' ' => indent += 1,
+            b'\t' => indent += 8,
+            _ => break,
+        }
+        i += 1;
+    }
+    (indent, i)
 }
 
 /// Bytes a describe key may hold: letters, digits, ` -_./()`.
@@ -276,6 +283,10 @@ impl Describe {
             if !closes {
                 if let Some(b) = self.block.as_mut() {
                     b.message_lines += 1;
+                    if !b.terminated {
+                        // (Only a Terminated block makes a record.)
+                        return Step::Continue;
+                    }
                     let m = b.message.get_or_insert_with(String::new);
                     if m.len() < MAX_MESSAGE {
                         m.push('\n');
@@ -293,7 +304,17 @@ impl Describe {
             }
         }
 
-        if self.skippable(line) {
+        // Events rows: only a probe failure matters (the common case of a
+        // pod's tail, decided without splitting the line).
+        if self.in_events {
+            let (indent, i) = leading_blanks(line);
+            if indent > self.base_indent.unwrap_or(0) && line.get(i).is_some_and(|&b| b != b'\r') {
+                self.unknown_run = 0;
+                self.note_event(line);
+                return Step::Continue;
+            }
+        }
+        if self.skippable(line) || self.other_pod_key(line) {
             return Step::Continue;
         }
         let d = split_line(line);
@@ -437,10 +458,16 @@ impl Describe {
             // Container fields other than these only matter for closing a State
             // block, and none is open: skip them without splitting the line.
             Some(c) if c.field_indent == Some(indent) => {
-                const KEEP: [&[u8]; 5] =
-                    [b"Container ID:", b"State:", b"Last State:", b"Last Termination State:", b"Restart Count:"];
                 let body = &line[indent..];
-                !KEEP.iter().any(|k| body.starts_with(k)) && body.first().is_some_and(u8::is_ascii_uppercase)
+                let keep: &[&[u8]] = match body.first() {
+                    Some(b'C') => &[b"Container ID:"],
+                    Some(b'S') => &[b"State:"],
+                    Some(b'L') => &[b"Last State:", b"Last Termination State:"],
+                    Some(b'R') => &[b"Restart Count:"],
+                    Some(b) if b.is_ascii_uppercase() => return true,
+                    _ => return false,
+                };
+                !keep.iter().any(|k| body.starts_with(k))
             }
             Some(c) => c.field_indent.is_some_and(|f| indent > f),
             None => {
@@ -449,6 +476,39 @@ impl Describe {
                     && self.section_indent.is_none_or(|si| indent > si + 2)
             }
         }
+    }
+
+    /// A pod-level key line at column 0 other than the few that matter
+    /// (`Priority:`, `Node:`, `Conditions:`, `QoS Class:`, ...) while no
+    /// container is open: it only moves the pod into its other sections.
+    /// Decided without splitting the line; the same outcome as the full path.
+    fn other_pod_key(&mut self, line: &[u8]) -> bool {
+        if self.container.is_some() || self.block.is_some() || self.base_indent != Some(0) || !self.saw_any {
+            return false;
+        }
+        if !line.first().is_some_and(u8::is_ascii_uppercase) {
+            return false;
+        }
+        let (Some(key), _) = key_value(line) else { return false };
+        if matches!(
+            key,
+            b"Name"
+                | b"Namespace"
+                | b"Reason"
+                | b"Containers"
+                | b"Init Containers"
+                | b"Ephemeral Containers"
+                | b"Events"
+                | b"State"
+                | b"Last State"
+                | b"Last Termination State"
+        ) {
+            return false;
+        }
+        self.unknown_run = 0;
+        self.section = Section::Other;
+        self.in_events = false;
+        true
     }
 
     fn note_event(&mut self, line: &[u8]) {
@@ -535,6 +595,12 @@ impl Describe {
 
     fn state_field(&mut self, key: &[u8], value: &[u8], line_no: u64) {
         let Some(b) = self.block.as_mut() else { return };
+        if !b.terminated {
+            // Running and Waiting blocks make no record: only a Message
+            // matters, for the lines it may run on.
+            b.message_open |= key == b"Message";
+            return;
+        }
         match key {
             b"Reason" => b.reason = nonempty(first_token(value)),
             b"Message" => {
@@ -553,8 +619,8 @@ impl Describe {
                 }
             }
             b"Signal" => b.signal = whole_int(value).and_then(Signal::new),
-            b"Started" => b.started = when::rfc1123(&text(value)),
-            b"Finished" => b.finished = when::rfc1123(&text(value)),
+            b"Started" => b.started = std::str::from_utf8(value).ok().and_then(when::rfc1123),
+            b"Finished" => b.finished = std::str::from_utf8(value).ok().and_then(when::rfc1123),
             _ => {}
         }
     }

@@ -50,7 +50,12 @@ pub fn trim_end(s: &[u8]) -> &[u8] {
 pub fn text(s: &[u8]) -> String {
     const CAP: usize = 4096;
     let s = if s.len() > CAP { &s[..CAP] } else { s };
-    String::from_utf8_lossy(s).into_owned()
+    // (`from_utf8` checks ASCII a word at a time; the lossy path goes
+    // chunk by chunk and is only needed for invalid text.)
+    match std::str::from_utf8(s) {
+        Ok(t) => t.to_owned(),
+        Err(_) => String::from_utf8_lossy(s).into_owned(),
+    }
 }
 
 /// `Some(text)` unless `s` is empty after trimming.
