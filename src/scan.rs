@@ -77,12 +77,7 @@ pub struct ScanConfig {
 
 impl Default for ScanConfig {
     fn default() -> Self {
-        ScanConfig {
-            format: None,
-            max_line: 16 << 20,
-            lookback: 64 << 10,
-            read_size: std::env::var("XRS").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 20),
-        }
+        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 1 << 20 }
     }
 }
 
