@@ -98,25 +98,35 @@ static KEY_BYTE: [bool; 256] = {
 };
 
 fn key_value(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
-    let Some(first) = body.first() else { return (None, body) };
-    if !first.is_ascii_alphabetic() {
-        return (None, body);
+    match key_end(body) {
+        Some(i) => (Some(&body[..i]), util::trim_start(&body[i + 1..])),
+        None => (None, body),
+    }
+}
+
+/// Where the `:` ending the key of a `Key: value` line is: the key starts
+/// with a letter, holds only [`KEY_BYTE`]s and no two blanks in a row, and
+/// the colon is followed by a blank or the end of the line.
+#[inline]
+fn key_end(body: &[u8]) -> Option<usize> {
+    if !body.first()?.is_ascii_alphabetic() {
+        return None;
     }
     let mut prev = 0u8;
     for (i, &b) in body.iter().enumerate() {
         if b == b':' {
             let after = body.get(i + 1).copied();
             if !matches!(after, None | Some(b' ') | Some(b'\t')) || prev == b' ' {
-                return (None, body);
+                return None;
             }
-            return (Some(&body[..i]), util::trim_start(&body[i + 1..]));
+            return Some(i);
         }
         if !KEY_BYTE[b as usize] || (b == b' ' && prev == b' ') {
-            return (None, body);
+            return None;
         }
         prev = b;
     }
-    (None, body)
+    None
 }
 
 const STATE_KEYS: [&[u8]; 6] = [b"Reason", b"Message", b"Exit Code", b"Signal", b"Started", b"Finished"];
@@ -489,7 +499,8 @@ impl Describe {
         if !line.first().is_some_and(u8::is_ascii_uppercase) {
             return false;
         }
-        let (Some(key), _) = key_value(line) else { return false };
+        let Some(end) = key_end(line) else { return false };
+        let key = &line[..end];
         if matches!(
             key,
             b"Name"
