@@ -667,27 +667,61 @@ impl Scanner {
                 self.end_mode(ls, out);
                 self.floor = ls;
             }
-            Some((le, describe::Step::NextPod)) => {
+            Some((mut le, describe::Step::NextPod)) => {
                 // `kubectl describe pods` prints pod after pod: this `Name:`
                 // line starts the next one.
-                self.end_mode(ls, out);
-                self.floor = ls;
-                let line_no = self.line_no;
-                let line = &self.buf[ls..le];
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                let mut d = Box::<Describe>::default();
-                d.feed(line, line_no);
-                self.mode = Mode::Describe(d);
-                self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
-                let next = le + 1;
-                self.pos = next;
-                self.line_pos = next;
-                self.counted_pos = next;
-                self.line_no += 1;
-                self.stats.lines[framing_index(Framing::Plain)] += 1;
+                let mut ls = ls;
+                loop {
+                    self.end_mode(ls, out);
+                    self.floor = ls;
+                    let line_no = self.line_no;
+                    let line = &self.buf[ls..le];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    let mut d = Box::<Describe>::default();
+                    d.feed(line, line_no);
+                    self.mode = Mode::Describe(d);
+                    self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+                    let next = le + 1;
+                    self.pos = next;
+                    self.line_pos = next;
+                    self.counted_pos = next;
+                    self.line_no += 1;
+                    self.stats.lines[framing_index(Framing::Plain)] += 1;
+                    // A pod with nothing to report that cannot end before the
+                    // next pod: count its lines and go on at the next `Name:`.
+                    let Some((nx, nx_end)) = self.inert_pod_end(ls, le, end) else { break };
+                    let n = bytecount::count(&self.buf[next..nx], b'\n') as u64;
+                    self.pos = nx;
+                    self.line_pos = nx;
+                    self.counted_pos = nx;
+                    self.line_no += n;
+                    self.stats.lines[framing_index(Framing::Plain)] += n;
+                    ls = nx;
+                    le = nx_end;
+                }
             }
         }
         true
+    }
+
+    /// For the pod whose `Name:` line is `[ls, le)`: where the next pod's
+    /// `Name:` line starts and ends, when everything in between is
+    /// [`describe::is_inert_pod`] and that line is complete before `end`.
+    fn inert_pod_end(&self, ls: usize, le: usize, end: usize) -> Option<(usize, usize)> {
+        static NAME: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        static EXIT: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let line = &self.buf[ls..le];
+        let value = line.strip_prefix(b"Name:")?;
+        if crate::parse::util::trim(value).is_empty() {
+            return None; // a pod without a name would take the next `Name:` as its own
+        }
+        // Pods with a termination are the common case: rule them out with
+        // one search up to the first `Exit Code`.
+        let rest = &self.buf[le..end];
+        let upto = EXIT.get_or_init(|| memchr::memmem::Finder::new(b"Exit Code")).find(rest).unwrap_or(rest.len());
+        let nx = le + NAME.get_or_init(|| memchr::memmem::Finder::new(b"\nName:")).find(&rest[..upto])? + 1;
+        let nx_end = nx + memchr::memchr(b'\n', &self.buf[nx..end])?;
+        describe::is_inert_pod(&self.buf[le + 1..nx]).then_some((nx, nx_end))
     }
 
     /// Emits what a describe pod that grew too large holds back.

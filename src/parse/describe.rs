@@ -167,6 +167,62 @@ pub fn is_pod_start(line: &[u8]) -> bool {
     split_line(line).key == Some(b"Name")
 }
 
+/// True when `pod` can be skipped unread: it is what follows a `Name: <pod>`
+/// line at column 0 up to the next such line, and a pod that has just read
+/// that `Name:` line and is then fed `pod` line by line would neither yield a
+/// record or problem nor end before the next `Name:` line (where it ends with
+/// [`Step::NextPod`] because it has a name). `kubectl describe pods` of a
+/// namespace is mostly such pods. Decided conservatively, false when in doubt:
+///
+/// - no `Exit Code` (records and problems come from that line only);
+/// - no `Message:` (a message swallows the lines after it, `Name:` lines too,
+///   and one that runs too long ends the pod);
+/// - every line that starts at column 0 is a plain `Key:` line (any other line
+///   there ends the pod) other than a State line (which would open a container
+///   at column 0 and change what the lines after it mean);
+/// - at most [`MAX_UNKNOWN_RUN`] lines between two lines at column 0 (each of
+///   them resets the count of lines the pod does not understand, which ends
+///   the pod past that limit).
+pub fn is_inert_pod(pod: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    static EXIT: OnceLock<Finder<'static>> = OnceLock::new();
+    static MESSAGE: OnceLock<Finder<'static>> = OnceLock::new();
+    if EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(pod).is_some()
+        || MESSAGE.get_or_init(|| Finder::new(b"Message:")).find(pod).is_some()
+    {
+        return false;
+    }
+    if !pod.is_empty() && !pod.ends_with(b"\n") {
+        return false;
+    }
+    let mut run = 0;
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', pod) {
+        let line = &pod[start..nl];
+        start = nl + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line.first() {
+            None | Some(b' ' | b'\t') => {
+                run += 1;
+                if run > MAX_UNKNOWN_RUN {
+                    return false;
+                }
+            }
+            Some(b) if b.is_ascii_uppercase() => {
+                let Some(end) = key_end(line) else { return false };
+                if is_state_line_key(&line[..end]).is_some() || &line[..end] == b"Name" || !crate::frame::is_plain(line)
+                {
+                    return false;
+                }
+                run = 0;
+            }
+            Some(_) => return false,
+        }
+    }
+    true
+}
+
 fn is_header_token(body: &[u8]) -> bool {
     let name = body.strip_suffix(b":").unwrap_or(body);
     is_dns_name(name)
@@ -812,6 +868,107 @@ pub fn expand_collapsed(line: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Lines pods are made of, the awkward ones included.
+    const SAFE: &[&str] = &[
+        "Namespace:        prod",
+        "Priority:         0",
+        "Status:           Running",
+        "Reason:           Evicted",
+        "Containers:",
+        "Init Containers:",
+        "  web:",
+        "  sidecar-1:",
+        "    Container ID:   containerd://aaaa",
+        "    Image:          registry.local/web:1.0",
+        "    State:          Running",
+        "    State:          Terminated",
+        "    Last State:     Terminated",
+        "      Reason:       Error",
+        "      Started:      Sun, 28 Jan 2024 08:54:01 +0000",
+        "    Ready:          True",
+        "    Restart Count:  3",
+        "    Limits:",
+        "      memory:  512Mi",
+        "      --flag=1",
+        "      - item",
+        "Conditions:",
+        "  Type              Status",
+        "  Ready             True",
+        "Events:",
+        "  Type     Reason     Age   From     Message",
+        "  Warning  Unhealthy  5m  kubelet  Liveness probe failed: HTTP probe failed",
+        "Events:           <none>",
+        "",
+        "   ",
+        "\tTabbed:  value",
+    ];
+
+    /// Lines that make a pod not inert, one way or another.
+    const RISKY: &[&str] = &[
+        "      Exit Code:    2",
+        "      Message:      boom",
+        "State:          Terminated",
+        "stray text at column zero",
+        "Jan 28 09:05:11 node-3 kubelet[2231]: I0128 hello",
+        "Weird Key:x",
+        "- Name: pasted",
+        "Name:",
+    ];
+
+    fn pod() -> impl Strategy<Value = Vec<&'static str>> {
+        let line = prop_oneof![40 => prop::sample::select(SAFE), 1 => prop::sample::select(RISKY)];
+        prop::collection::vec(line, 0..90)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 4000,
+            max_global_rejects: 1_000_000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// What `is_inert_pod` promises: fed after its `Name:` line, an inert
+        /// pod keeps going until the next `Name:` line, where it ends, and
+        /// has nothing to report.
+        #[test]
+        fn inert_pods_keep_their_promise(lines in pod(), long in 0usize..4) {
+            let mut lines = lines;
+            if long > 0 {
+                // Runs around the limit of lines not understood (Conditions
+                // rows after the containers are such lines).
+                let rows = std::iter::repeat_n("  Ready             True", MAX_UNKNOWN_RUN - 2 + long);
+                lines.splice(0..0, ["Containers:", "Conditions:"].into_iter().chain(rows));
+            }
+            let body = lines.join("\n");
+            let region = if lines.is_empty() { String::new() } else { format!("{body}\n") };
+            prop_assume!(is_inert_pod(region.as_bytes()));
+            let mut d = Describe::new();
+            prop_assert_eq!(d.feed(b"Name:             web-1", 1), Step::Continue);
+            for (i, l) in lines.iter().enumerate() {
+                prop_assert_eq!(d.feed(l.as_bytes(), i as u64 + 2), Step::Continue, "line {:?}", l);
+            }
+            prop_assert_eq!(d.feed(b"Name:             web-2", 999), Step::NextPod);
+            prop_assert!(d.finish().is_empty());
+            prop_assert!(d.problems.is_empty());
+        }
+    }
+
+    #[test]
+    fn inert_pods() {
+        let running = "Namespace:  prod\nContainers:\n  web:\n    State:  Running\n      Started:  x\n    Ready:  True\nEvents:  <none>\n\n";
+        assert!(is_inert_pod(running.as_bytes()));
+        assert!(is_inert_pod(b""));
+        assert!(!is_inert_pod(format!("{running}    Last State:  Terminated\n      Exit Code:  1\n").as_bytes()));
+        assert!(!is_inert_pod(b"Containers:\n  web:\n    State:  Waiting\n      Message:  back-off\n"));
+        assert!(!is_inert_pod(b"Namespace:  prod\nsome text\n"));
+        assert!(!is_inert_pod(b"State:  Running\n"));
+        let deep = |n: usize| format!("Containers:\n{}", "      x\n".repeat(n));
+        assert!(is_inert_pod(deep(MAX_UNKNOWN_RUN).as_bytes()));
+        assert!(!is_inert_pod(deep(MAX_UNKNOWN_RUN + 1).as_bytes()));
+    }
 
     fn run(text: &str) -> Vec<Record> {
         let mut d = Describe::new();
