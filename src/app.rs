@@ -222,7 +222,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
         scope.spawn(move || produce(files, cfg, Batcher::new(tx, spent_rx, wants_raw), stop));
         let mut prev = ScanStats::default();
         loop {
-            let batch = match rx.try_recv() {
+            let mut batch = match rx.try_recv() {
                 Ok(b) => b,
                 Err(mpsc::TryRecvError::Disconnected) => break,
                 Err(mpsc::TryRecvError::Empty) => {
@@ -234,7 +234,6 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
                     }
                 }
             };
-            let mut batch = batch;
             let mut spent = Vec::with_capacity(batch.len());
             for msg in batch.drain(..) {
                 match msg {

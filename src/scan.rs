@@ -672,15 +672,9 @@ impl Scanner {
                 // line starts the next one.
                 let mut ls = ls;
                 loop {
-                    self.end_mode(ls, out);
-                    self.floor = ls;
-                    let line_no = self.line_no;
                     let line = &self.buf[ls..le];
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    let mut d = Box::<Describe>::default();
-                    d.feed(line, line_no);
-                    self.mode = Mode::Describe(d);
-                    self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+                    let d = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no);
+                    self.next_pod(d, ls, self.line_no, out);
                     let next = le + 1;
                     self.pos = next;
                     self.line_pos = next;
@@ -702,6 +696,15 @@ impl Scanner {
             }
         }
         true
+    }
+
+    /// Ends the describe pod before the `Name:` line at `ls` and goes on
+    /// with `d`, the pod that line starts.
+    fn next_pod(&mut self, d: Box<Describe>, ls: usize, line_no: u64, out: &mut dyn ScanOutput) {
+        self.end_mode(ls, out);
+        self.floor = ls;
+        self.mode = Mode::Describe(d);
+        self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
     }
 
     /// For the pod whose `Name:` line is `[ls, le)`: where the next pod's
@@ -952,12 +955,7 @@ impl Scanner {
                 describe::Step::NextPod => {
                     // `kubectl describe pods` prints pod after pod: stay in
                     // line mode rather than finding this pod again by lookback.
-                    self.end_mode(ls, out);
-                    self.floor = ls;
-                    let mut d = Box::<Describe>::default();
-                    d.feed(msg, line_no);
-                    self.mode = Mode::Describe(d);
-                    self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+                    self.next_pod(Describe::starting_with(msg, line_no), ls, line_no, out);
                     self.pos = next;
                 }
             },

@@ -333,6 +333,13 @@ impl Describe {
         }
     }
 
+    /// A new pod that has read its first line (its `Name:` line).
+    pub fn starting_with(line: &[u8], line_no: u64) -> Box<Describe> {
+        let mut d = Box::<Describe>::default();
+        d.feed(line, line_no);
+        d
+    }
+
     /// Feeds one line (framing already removed, no newline).
     pub fn feed(&mut self, line: &[u8], line_no: u64) -> Step {
         // A multi-line Message swallows everything up to the next state key.
@@ -557,19 +564,10 @@ impl Describe {
         }
         let Some(end) = key_end(line) else { return false };
         let key = &line[..end];
-        if matches!(
-            key,
-            b"Name"
-                | b"Namespace"
-                | b"Reason"
-                | b"Containers"
-                | b"Init Containers"
-                | b"Ephemeral Containers"
-                | b"Events"
-                | b"State"
-                | b"Last State"
-                | b"Last Termination State"
-        ) {
+        if matches!(key, b"Name" | b"Namespace" | b"Reason" | b"Events")
+            || section_of(key).is_some()
+            || is_state_line_key(key).is_some()
+        {
             return false;
         }
         self.unknown_run = 0;
