@@ -35,8 +35,15 @@ impl OutputKind {
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most text needs no escaping: find the first byte that does eight at a time.
+    let clean = clean_prefix(bytes);
+    if clean == bytes.len() {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -57,6 +64,37 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// How many leading bytes of `bytes` a JSON string holds as they are (no
+/// `"`, `\\`, control byte or DEL), looked at a word of eight bytes at a time.
+fn clean_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte that is zero in `x` (exact, no false positives).
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & !HIGH) + !HIGH) | x | !HIGH)
+    }
+    let mut i = 0;
+    for w in bytes.chunks_exact(8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let x = u64::from_le_bytes(a);
+        // A byte below 0x20 has its top three bits clear.
+        let low = zero_bytes(x & (0xe0 * ONES));
+        let bad = low
+            | zero_bytes(x ^ (b'"' as u64 * ONES))
+            | zero_bytes(x ^ (b'\\' as u64 * ONES))
+            | zero_bytes(x ^ (0x7f * ONES));
+        if bad != 0 {
+            return i + (bad.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0..=0x1f | 0x7f) {
+        i += 1;
+    }
+    i
 }
 
 fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
@@ -329,6 +367,30 @@ mod tests {
         assert_eq!(String::from_utf8(v.clone()).unwrap(), r#""a\"b\\c\nd\u0001é""#);
         let parsed: String = serde_json::from_slice(&v).unwrap();
         assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+    }
+
+    /// The word-at-a-time scan stops at the same byte as a byte-by-byte one,
+    /// wherever in a word the byte to escape sits.
+    #[test]
+    fn clean_prefix_finds_every_byte_to_escape() {
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut v = vec![b'a'; 20];
+                v[at] = b;
+                let want = v.iter().position(|&c| matches!(c, b'"' | b'\\' | 0..=0x1f | 0x7f)).unwrap_or(v.len());
+                assert_eq!(clean_prefix(&v), want, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_str_round_trips(s in "\\PC*|[\\x00-\\x7f]*") {
+            let mut v = Vec::new();
+            json_str(&mut v, &s);
+            let parsed: String = serde_json::from_slice(&v).unwrap();
+            proptest::prop_assert_eq!(parsed, s);
+        }
     }
 
     #[test]
