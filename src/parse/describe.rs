@@ -341,7 +341,19 @@ impl Describe {
     }
 
     /// Feeds one line (framing already removed, no newline).
+    #[inline]
     pub fn feed(&mut self, line: &[u8], line_no: u64) -> Step {
+        // Most lines of a pod are decided by their indentation alone; they
+        // skip the call below. (`skippable` is false while a State block or
+        // the Events table is open, which the full path looks at first.)
+        if self.skippable(line) {
+            return Step::Continue;
+        }
+        self.feed_line(line, line_no)
+    }
+
+    #[inline(never)]
+    fn feed_line(&mut self, line: &[u8], line_no: u64) -> Step {
         // A multi-line Message swallows everything up to the next state key.
         if self.block.as_ref().is_some_and(|b| b.message_open) {
             let d = split_line(line);
@@ -387,7 +399,7 @@ impl Describe {
                 return Step::Continue;
             }
         }
-        if self.skippable(line) || self.other_pod_key(line) {
+        if self.other_pod_key(line) {
             return Step::Continue;
         }
         let d = split_line(line);
@@ -519,6 +531,7 @@ impl Describe {
     /// Lines deeper than anything that can matter: children of Limits,
     /// Environment, Mounts, Command/Args, Volumes, Conditions, Labels... Only
     /// their indentation is looked at.
+    #[inline]
     fn skippable(&self, line: &[u8]) -> bool {
         if self.block.is_some() || self.in_events || !self.saw_any {
             return false;
