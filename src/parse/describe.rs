@@ -61,9 +61,11 @@ pub fn split_line(line: &[u8]) -> DLine<'_> {
     let (mut indent, i) = leading_blanks(line);
     let mut body = util::trim_end(&line[i..]);
     // Markdown list or quote markers in pasted text: "- Name: x", "> Exit Code: 1".
+    // The blanks after the marker are the text's own indentation.
     if matches!(body.first(), Some(b'-' | b'*' | b'>')) && body.get(1) == Some(&b' ') {
-        indent += 2;
-        body = util::trim_start(&body[2..]);
+        let (more, j) = leading_blanks(&body[2..]);
+        indent += 2 + more;
+        body = &body[2 + j..];
     }
     let (key, value) = key_value(body);
     DLine { indent, key, value, body }
@@ -159,7 +161,22 @@ pub fn is_describe_like(line: &[u8]) -> bool {
     if d.body.is_empty() {
         return false;
     }
-    d.indent > 0 || d.key.is_some() || is_header_token(d.body)
+    d.indent > 0 || d.key.is_some() || is_header_token(d.body) || is_elision(d.body)
+}
+
+/// A line that stands for lines cut out of a paste: `...`, `…`, `[...]`,
+/// `(...)`, `<snip>`.
+pub fn is_elision(body: &[u8]) -> bool {
+    let inner = match (body.first(), body.last()) {
+        (Some(b'['), Some(b']')) | (Some(b'('), Some(b')')) | (Some(b'<'), Some(b'>')) if body.len() > 2 => {
+            &body[1..body.len() - 1]
+        }
+        _ => body,
+    };
+    (inner.len() >= 3 && inner.iter().all(|&b| b == b'.'))
+        || inner == "…".as_bytes()
+        || inner.eq_ignore_ascii_case(b"snip")
+        || inner.eq_ignore_ascii_case(b"snipped")
 }
 
 /// True when `line` is a `Name:` line (a pod starts there).
@@ -403,9 +420,10 @@ impl Describe {
             return Step::Continue;
         }
         let d = split_line(line);
-        if d.body.is_empty() {
+        if d.body.is_empty() || is_elision(d.body) {
             // kubectl prints multi-line Args/Command verbatim, blank lines and
-            // all; pods are told apart by their `Name:` line instead.
+            // all; pods are told apart by their `Name:` line instead. A `...`
+            // where a user cut lines out of a paste is passed over the same way.
             return Step::Continue;
         }
         if let Some(base) = self.base_indent {
@@ -1014,6 +1032,29 @@ mod tests {
         let d = split_line(b"- Exit Code: 1");
         assert_eq!((d.indent, d.key), (2, Some(&b"Exit Code"[..])));
         assert_eq!(split_line(b"https://x").key, None);
+        // A quoted paste keeps its indentation after the `> ` marker.
+        let d = split_line(b">       Exit Code:    0");
+        assert_eq!((d.indent, d.key, d.value), (8, Some(&b"Exit Code"[..]), &b"0"[..]));
+        assert_eq!(split_line(b">   busybox:").indent, 4);
+        assert_eq!(split_line(b"> Name:         busybox").indent, 2);
+    }
+
+    #[test]
+    fn elisions() {
+        for e in ["...", "....", "…", "[...]", "(...)", "<snip>", "[snipped]", "[…]"] {
+            assert!(is_elision(e.as_bytes()), "{e}");
+        }
+        for e in ["..", ".", "[]", "snap", "...x", "Name:", "()"] {
+            assert!(!is_elision(e.as_bytes()), "{e}");
+        }
+        // A `...` where lines were cut keeps the pod and its container open.
+        let recs =
+            run("Name:  p\n...\nInit Containers:\n  init-a:\n...\n    State:  Terminated\n      Exit Code:  3\n");
+        assert_eq!(recs.len(), 1);
+        assert_eq!(
+            (recs[0].pod.as_deref(), recs[0].container.as_deref(), recs[0].init),
+            (Some("p"), Some("init-a"), Some(true))
+        );
     }
 
     #[test]
