@@ -6,6 +6,9 @@
 //! /tasks/exit {"container_id":"oom","id":"oom","pid":22663,"exit_status":137,"exited_at":"2026-11-25T..."}
 //! ```
 //!
+//! and as dockerd's libcontainerd logs the event it receives (logfmt fields,
+//! `topic=/tasks/exit`, see `dockerd_event`).
+//!
 //! Protobuf omits zero values, so an exit with status 0 prints no
 //! `exit_status` at all: such a line gives no record (the code is never
 //! guessed). An event whose `id` differs from its `container_id` is an exec
@@ -51,7 +54,10 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     if util::contains(msg, b"TaskDelete") || util::contains(msg, b"/tasks/delete") {
         return None;
     }
-    let code = lead_int(field(msg, &[b"exit_status", b"ExitStatus"])?)?;
+    let Some(status) = field(msg, &[b"exit_status", b"ExitStatus"]) else {
+        return dockerd_event(msg);
+    };
+    let code = lead_int(status)?;
     let cid = field(msg, &[b"container_id", b"ContainerID"]).map(unquote).and_then(util::nonempty);
     let id = field(msg, &[b"id", b"ID"]).map(unquote).and_then(util::nonempty);
     if let (Some(c), Some(i)) = (&cid, &id) {
@@ -67,6 +73,58 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     r.pid = field(msg, &[b"pid", b"Pid"]).and_then(lead_int).and_then(|p| u64::try_from(p).ok());
     r.finished_at = exited_at(msg);
     Some(r)
+}
+
+/// dockerd's libcontainerd logs the task-exit event it receives as logfmt
+/// fields (every field, zero values too):
+///
+/// ```text
+/// level=info msg=event ExitStatus=0 ExitedAt="2022-06-09 00:20:23.452637293 +0000 UTC" Pid=4138572 ProcessID=2e37… containerID=2e37… module=libcontainerd namespace=moby topic=/tasks/exit
+/// ```
+///
+/// `ProcessID` is the exec's id for an exec process and the container's id
+/// for its main process.
+fn dockerd_event(msg: &[u8]) -> Option<Record> {
+    if logfmt(msg, b"topic")? != b"/tasks/exit" {
+        return None;
+    }
+    let code = util::whole_int(logfmt(msg, b"ExitStatus")?)?;
+    let cid = logfmt(msg, b"containerID").and_then(util::nonempty);
+    let id = logfmt(msg, b"ProcessID").and_then(util::nonempty);
+    if let (Some(c), Some(i)) = (&cid, &id) {
+        if c != i {
+            return None;
+        }
+    }
+    let mut r = Record::new(Format::Docker);
+    r.raw_exit_code = Some(code);
+    r.state = Some(State::Terminated);
+    r.container = cid.clone().or(id);
+    r.container_id = cid;
+    r.pid = logfmt(msg, b"Pid").and_then(util::whole_int).and_then(|p| u64::try_from(p).ok());
+    r.finished_at = logfmt(msg, b"ExitedAt").and_then(|v| when::go(&String::from_utf8_lossy(v)));
+    Some(r)
+}
+
+/// The value of a logfmt `key=value` / `key="value"` field (the key at the
+/// start of `msg` or after a blank or a backquote).
+fn logfmt<'a>(msg: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    while let Some(at) = util::find(&msg[from..], key) {
+        let start = from + at;
+        from = start + key.len();
+        if start > 0 && !util::is_blank(msg[start - 1]) && msg[start - 1] != b'`' {
+            continue;
+        }
+        let Some(rest) = msg[from..].strip_prefix(b"=") else { continue };
+        if let Some(q) = rest.strip_prefix(b"\"") {
+            return memchr::memchr(b'"', q).map(|e| &q[..e]);
+        }
+        // (A backquote ends it too: pasted lines come wrapped in `code`.)
+        let n = rest.iter().take_while(|&&b| !util::is_blank(b) && b != b'`').count();
+        return Some(&rest[..n]);
+    }
+    None
 }
 
 fn exited_at(msg: &[u8]) -> Option<String> {
@@ -98,6 +156,26 @@ pub fn oom_evidence(msg: &[u8]) -> Option<Evidence> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// dockerd's libcontainerd event line (containerd/containerd#7111).
+    #[test]
+    fn dockerd_libcontainerd_event() {
+        let line = r#"time="2022-06-09T08:20:23.482480525+08:00" level=info msg=event ExitStatus=0 ExitedAt="2022-06-09 00:20:23.452637293 +0000 UTC" Pid=4138572 ProcessID=2e371a15 containerID=2e371a15 module=libcontainerd namespace=moby topic=/tasks/exit"#;
+        let r = parse(line.as_bytes()).expect("record");
+        assert_eq!(
+            (r.raw_exit_code, r.container.as_deref(), r.pid, r.finished_at.as_deref(), r.format),
+            (Some(0), Some("2e371a15"), Some(4138572), Some("2022-06-09T00:20:23.452637293Z"), Format::Docker)
+        );
+        // An exec process, another topic, no status: nothing.
+        for bad in [
+            line.replace("ProcessID=2e371a15", "ProcessID=exec-1"),
+            line.replace("topic=/tasks/exit", "topic=/tasks/oom"),
+            line.replace("ExitStatus=0 ", ""),
+            line.replace("ExitStatus=0", "ExitStatus=x"),
+        ] {
+            assert!(parse(bad.as_bytes()).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn table() {

@@ -62,7 +62,7 @@ pub const LITERALS: [&str; 31] = [
     "ExitCode",          // 6 docker inspect, podman containerExitCode, get pods ExitCode:N
     "exit_status:",      // 7 containerd protobuf text
     "exit_status\":",    // 8 ctr events JSON
-    "ExitStatus:",       // 9 containerd &TaskExit{}
+    "ExitStatus",        // 9 containerd &TaskExit{}, dockerd's libcontainerd event fields
     "xited with",        // 10 conmon, compose v2, Spark
     "Exited (",          // 11 docker ps
     "   Exit ",          // 12 docker-compose v1 ps (and "      Exit Code"); three blanks: column alignment
@@ -148,7 +148,7 @@ pub const SEARCH_PARTS: [&str; LITERALS.len()] = [
     "ExitCode",
     "exit_status:",
     "exit_status\":",
-    "ExitStatus:",
+    "ExitStatus",
     "xited with",
     "Exited (",
     "  Exi",
