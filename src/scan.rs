@@ -1305,6 +1305,12 @@ impl Scanner {
                 let n = rest.iter().take_while(|&&b| b != b' ').count();
                 return crate::parse::util::nonempty(&rest[..n]);
             }
+            // The mark is lost in some pastes: `docker.service - Docker ...`.
+            let n = t.iter().take_while(|&&b| b != b' ').count();
+            let (unit, after) = t.split_at(n);
+            if after.starts_with(b" - ") && is_unit_name(unit) {
+                return crate::parse::util::nonempty(unit);
+            }
         }
         None
     }
@@ -1416,6 +1422,25 @@ impl Scanner {
 }
 
 /// A syslog timestamp without fractional seconds.
+/// `name.service`, `name.socket`, ...: a systemd unit name.
+fn is_unit_name(t: &[u8]) -> bool {
+    const KINDS: [&[u8]; 11] = [
+        b".service",
+        b".socket",
+        b".scope",
+        b".mount",
+        b".automount",
+        b".timer",
+        b".slice",
+        b".target",
+        b".path",
+        b".swap",
+        b".device",
+    ];
+    KINDS.iter().any(|k| t.len() > k.len() && t.ends_with(k))
+        && t.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@' | b':' | b'\\'))
+}
+
 fn is_coarse(t: &str) -> bool {
     !t.contains('.')
 }
