@@ -27,20 +27,23 @@ fn record(code: i64, container: Option<String>) -> Record {
 }
 
 /// A `docker ps` / `podman ps` row with `Exited (N) ...`; the container is the
-/// NAMES column, the last one.
+/// NAMES column, the last one. `docker compose ps` (v2) prints the NAME
+/// first instead, and its early versions `exited (N)`: a row that does not
+/// start with a container id names its container in the first column.
 pub fn ps_row(msg: &[u8]) -> Option<Record> {
     let fields = table_fields(msg);
-    let status = fields.iter().position(|f| f.starts_with(b"Exited ("))?;
+    let status = fields.iter().position(|f| f.starts_with(b"Exited (") || f.starts_with(b"exited ("))?;
     let inner = &fields[status][b"Exited (".len()..];
     let close = memchr::memchr(b')', inner)?;
     let code = whole_int(&inner[..close])?;
-    let name = fields.last().filter(|_| status + 1 < fields.len()).and_then(|n| util::nonempty(n));
-    let mut r = record(code, name);
     // The CONTAINER ID column (12 hex digits, or 64 with --no-trunc).
-    r.container_id = fields
-        .first()
-        .filter(|id| id.len() >= 12 && id.iter().all(u8::is_ascii_hexdigit))
-        .and_then(|id| util::nonempty(id));
+    let id = fields.first().filter(|id| id.len() >= 12 && id.iter().all(u8::is_ascii_hexdigit));
+    let name = match id {
+        Some(_) => fields.last().filter(|_| status + 1 < fields.len()),
+        None => fields.first().filter(|_| status > 0),
+    };
+    let mut r = record(code, name.and_then(|n| util::nonempty(n)));
+    r.container_id = id.and_then(|id| util::nonempty(id));
     Some(r)
 }
 
@@ -159,6 +162,9 @@ mod tests {
             ("6df8255dbf3a        scrapbook/x   \"/bin/sh -c ./launch…\"   7 seconds ago       Exited (1) 5 seconds ago                       restart-default", Some((1, Some("restart-default".into())))),
             ("a6bd1f7138e6   registry.local/web:1.0.6   \"/entrypoint.sh serve\"   2 hours ago   Exited (137) 3 minutes ago   web-1", Some((137, Some("web-1".into())))),
             ("INFO[0003] -job containers() = OK (0)", None),
+            // docker compose ps (v2): NAME first; early versions print `exited (N)`.
+            ("wwwsite-laravel.test-1   \"start-container\"        laravel.test        exited (137)", Some((137, Some("wwwsite-laravel.test-1".into())))),
+            ("app-web-1   nginx:1.25   \"/docker-entrypoint.…\"   web   2 minutes ago   Exited (0) 1 minute ago", Some((0, Some("app-web-1".into())))),
         ];
         for (l, want) in t {
             assert_eq!(brief(ps_row(l.as_bytes())), want, "{l}");

@@ -64,7 +64,7 @@ pub const LITERALS: [&str; 31] = [
     "exit_status\":",    // 8 ctr events JSON
     "ExitStatus",        // 9 containerd &TaskExit{}, dockerd's libcontainerd event fields
     "xited with",        // 10 conmon, compose v2, Spark
-    "Exited (",          // 11 docker ps
+    "xited (",           // 11 docker ps `Exited (N)`, early compose v2 ps `exited (N)`
     "   Exit ",          // 12 docker-compose v1 ps (and "      Exit Code"); three blanks: column alignment
     "exited: ",          // 13 supervisord
     "code=exited",       // 14 systemd
@@ -150,7 +150,7 @@ pub const SEARCH_PARTS: [&str; LITERALS.len()] = [
     "exit_status\":",
     "ExitStatus",
     "xited with",
-    "Exited (",
+    "xited (",
     "  Exi",
     "exited: ",
     "=exit",
