@@ -854,6 +854,9 @@ fn strip_yaml_comment(v: &[u8]) -> &[u8] {
 /// The syntax of a line holding an exit-code key, if it is a document line:
 /// `"exitCode": 137,` / `"ExitCode": 0` (JSON), `ExitCode:137,` (Go struct),
 /// `exitCode: 3` (YAML).
+///
+/// A member of a pretty-printed document that holds its object on one line,
+/// `"lastState": {"terminated": {"exitCode": 137, ...}},`, counts as JSON too.
 pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
     let body = util::trim(msg);
     let body = body.strip_prefix(b"- ").unwrap_or(body);
@@ -861,6 +864,9 @@ pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
         Some(r) => (true, r),
         None => (false, body),
     };
+    if quoted && inline_exit_code(rest) {
+        return Some(Syntax::Json);
+    }
     let rest = rest
         .strip_prefix(b"exitCode")
         .or_else(|| rest.strip_prefix(b"ExitCode"))
@@ -878,6 +884,20 @@ pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
     } else {
         Some(Syntax::Json)
     }
+}
+
+/// `<key>": {... "exitCode": N ...}`: a quoted key whose value is an object
+/// that holds a pod status exit code.
+fn inline_exit_code(rest: &[u8]) -> bool {
+    let Some(q) = memchr::memchr(b'"', rest) else { return false };
+    let value = util::trim_start(rest[q + 1..].strip_prefix(b":").unwrap_or_default());
+    if !value.starts_with(b"{") {
+        return false;
+    }
+    let Some(at) = util::find(value, b"\"exitCode\":") else { return false };
+    let n = util::trim_start(&value[at + b"\"exitCode\":".len()..]);
+    let digits = n.strip_prefix(b"-").unwrap_or(n);
+    digits.first().is_some_and(u8::is_ascii_digit)
 }
 
 /// True for lines that can be part of a document of `syntax` (for looking back
@@ -1064,5 +1084,10 @@ mod tests {
         assert_eq!(key_line_syntax(b"exitCode: abc"), None);
         assert_eq!(key_line_syntax(b"prose exitCode: 3"), None);
         assert_eq!(key_line_syntax(br#"{"exitCode":1}"#), None);
+        // A member whose object sits on one line.
+        let inline = br#"   "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}},"#;
+        assert_eq!(key_line_syntax(inline), Some(Syntax::Json));
+        assert_eq!(key_line_syntax(br#""result": {"exitCode": "n/a"},"#), None);
+        assert_eq!(key_line_syntax(br#""msg": "exitCode": 1"#), None);
     }
 }
