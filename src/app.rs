@@ -13,7 +13,7 @@ use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
 use crate::parse::Item;
 use crate::pipeline::Pipeline;
-use crate::scan::{Dropped, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM};
+use crate::scan::{Dropped, Hints, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM};
 use crate::sink::{OutputKind, RecordWriter};
 
 /// An error that ends the run with status 2 and one line on stderr.
@@ -405,10 +405,14 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         let mut scanner = Scanner::new(name, cfg.clone());
         let base = total;
         // A third thread reads ahead into buffers the scanner takes over in place.
-        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
+        // It also runs the prefilter over the tail of each chunk while the
+        // scanner works (when the scanner mostly skips by prefilter).
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize, Option<Hints>)>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
         let want = CHUNK_HEADROOM + cfg.read_size.max(1);
+        let wants_hints = AtomicBool::new(true);
         std::thread::scope(|s| {
+            let wants_hints = &wants_hints;
             s.spawn(move || loop {
                 let mut b = empty_rx.try_recv().unwrap_or_default();
                 if b.len() < want {
@@ -421,15 +425,24 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
                     }
                 };
                 let last = !matches!(r, Ok(n) if n > 0);
-                if full_tx.send(r.map(|n| (b, n))).is_err() || last {
+                let msg = r.map(|n| {
+                    let hints = if wants_hints.load(Ordering::Relaxed) {
+                        Hints::for_chunk(&b, CHUNK_HEADROOM, n)
+                    } else {
+                        None
+                    };
+                    (b, n, hints)
+                });
+                if full_tx.send(msg).is_err() || last {
                     return;
                 }
             });
             for r in full_rx.iter() {
                 match r {
-                    Ok((_, 0)) => break,
-                    Ok((b, n)) => {
-                        let spare = scanner.feed_chunk(b, n, &mut out);
+                    Ok((_, 0, _)) => break,
+                    Ok((b, n, hints)) => {
+                        let spare = scanner.feed_chunk(b, n, hints, &mut out);
+                        wants_hints.store(scanner.wants_hints(), Ordering::Relaxed);
                         let _ = empty_tx.send(spare);
                         total = add(&base, &scanner.stats);
                         out.push(Msg::Stats(total));

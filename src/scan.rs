@@ -206,6 +206,52 @@ pub struct Scanner {
     data_start: usize,
     /// The log line time of the line that started the active block.
     block_time: Option<String>,
+    /// Prefilter answers for part of the buffer, found ahead on another thread.
+    hints: Option<Hints>,
+    /// Bytes of the last chunk passed over by the prefilter and looked at line by line.
+    skipped_bytes: usize,
+    line_bytes: usize,
+}
+
+/// The prefilter's answers for the lines in `buf[from..to)` (both line
+/// starts), found on the reader thread while the scanner works on the chunk
+/// before: the position of the first literal part in each line that holds
+/// one, in order. The search is a pure function of the bytes and literals
+/// never span lines, so the scanner gets the answer [`parse::find`] would
+/// have given from any line start in the range.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Hints {
+    from: usize,
+    to: usize,
+    hits: Vec<usize>,
+    /// Hits before this index are behind the scanner.
+    next: usize,
+}
+
+/// The share of each chunk whose prefilter search the reader thread does
+/// (it has spare time while the kernel copies; the scanner does the rest).
+pub const HINT_SHARE: (usize, usize) = (3, 8);
+
+impl Hints {
+    /// Searches the last [`HINT_SHARE`] of `chunk[start..start + n]` (the
+    /// bytes of one read, at their place in the buffer the scanner will use).
+    pub fn for_chunk(chunk: &[u8], start: usize, n: usize) -> Option<Hints> {
+        let data = chunk.get(start..start.checked_add(n)?)?;
+        let mid = n - n / HINT_SHARE.1 * HINT_SHARE.0;
+        let from = mid + memchr::memchr(b'\n', data.get(mid..)?)? + 1;
+        let to = memchr::memrchr(b'\n', data)? + 1;
+        if from >= to {
+            return None;
+        }
+        let mut hits = Vec::new();
+        let mut p = from;
+        while let Some(m) = parse::find(&data[p..to]) {
+            let at = p + m;
+            hits.push(start + at);
+            p = memchr::memchr(b'\n', &data[at..to]).map_or(to, |nl| at + nl + 1);
+        }
+        Some(Hints { from: start + from, to: start + to, hits, next: 0 })
+    }
 }
 
 fn partial_slot(f: Framing, s: Option<Stream>) -> usize {
@@ -241,6 +287,9 @@ impl Scanner {
             block_origin: None,
             block_time: None,
             data_start: 0,
+            hints: None,
+            skipped_bytes: 0,
+            line_bytes: 0,
         }
     }
 
@@ -396,7 +445,16 @@ impl Scanner {
     /// them and the buffers are swapped, so the bytes are never copied again
     /// (a reader thread fills chunks while this one scans). Returns a buffer for
     /// the next read.
-    pub fn feed_chunk(&mut self, mut chunk: Vec<u8>, n: usize, out: &mut dyn ScanOutput) -> Vec<u8> {
+    ///
+    /// `hints` are [`Hints::for_chunk`] of this chunk, when the reader thread
+    /// found them (see [`Scanner::wants_hints`]).
+    pub fn feed_chunk(
+        &mut self,
+        mut chunk: Vec<u8>,
+        n: usize,
+        hints: Option<Hints>,
+        out: &mut dyn ScanOutput,
+    ) -> Vec<u8> {
         let n = n.min(chunk.len().saturating_sub(CHUNK_HEADROOM));
         if n == 0 {
             return chunk;
@@ -414,12 +472,62 @@ impl Scanner {
         self.shift(keep, start);
         self.filled = CHUNK_HEADROOM + n;
         self.stats.bytes += n as u64;
+        // (Positions from the reader are buffer indices of this chunk.)
+        self.hints = hints.filter(|h| CHUNK_HEADROOM <= h.from && h.to <= self.filled);
+        self.skipped_bytes = 0;
+        self.line_bytes = 0;
         self.process(out);
+        self.hints = None;
         old
+    }
+
+    /// True when the last chunk was mostly passed over by the prefilter, so
+    /// that the reader thread's share of the search would be used.
+    pub fn wants_hints(&self) -> bool {
+        self.skipped_bytes >= self.line_bytes
+    }
+
+    /// The first prefilter hit in `buf[self.pos..end]` ([`parse::find`]),
+    /// from the hints where they cover the range.
+    fn find_hit(&mut self, end: usize) -> Option<usize> {
+        let pos = self.pos;
+        let Some(h) = self.hints.as_mut() else {
+            return parse::find(&self.buf[pos..end]).map(|m| pos + m);
+        };
+        // Hints answer from line starts only.
+        if pos > h.from && pos < h.to && self.buf.get(pos.wrapping_sub(1)) != Some(&b'\n') {
+            return parse::find(&self.buf[pos..end]).map(|m| pos + m);
+        }
+        if pos < h.from {
+            let upto = h.from.min(end);
+            if let Some(m) = parse::find(&self.buf[pos..upto]) {
+                return Some(pos + m);
+            }
+        }
+        if end > h.from && pos < h.to {
+            let lo = pos.max(h.from);
+            if h.next > 0 && h.hits.get(h.next - 1).is_some_and(|&x| x >= lo) {
+                h.next = h.hits.partition_point(|&x| x < lo);
+            }
+            while h.hits.get(h.next).is_some_and(|&x| x < lo) {
+                h.next += 1;
+            }
+            match h.hits.get(h.next) {
+                Some(&x) if x < end => return Some(x),
+                Some(_) => return None,
+                None => {}
+            }
+        }
+        let from = pos.max(h.to);
+        if end > from {
+            return parse::find(&self.buf[from..end]).map(|m| from + m);
+        }
+        None
     }
 
     /// Moves buffer positions after the bytes from `keep` on moved to `to`.
     fn shift(&mut self, keep: usize, to: usize) {
+        self.hints = None;
         let f = |p: usize| if p >= keep { p - keep + to } else { to };
         // `base` is the offset of buf[0]; with `to` > `keep` it may go "below
         // zero" (the front of the buffer then holds no stream bytes), hence wrapping.
@@ -574,11 +682,14 @@ impl Scanner {
         while self.pos < end {
             let line_mode = !matches!(self.mode, Mode::Skip) || self.partials.iter().any(Option::is_some);
             if line_mode {
+                let at = self.pos;
                 if self.describe_fast_path(end, out) {
+                    self.line_bytes += self.pos.saturating_sub(at);
                     continue;
                 }
                 let ls = self.pos;
                 let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
+                self.line_bytes += le + 1 - ls;
                 self.visit(ls, le, (le + 1).min(end), out);
                 if self.pos == ls && matches!(self.mode, Mode::Skip) {
                     // The block ended before this line; look at it afresh.
@@ -595,7 +706,7 @@ impl Scanner {
             // lines in between would otherwise make us search the same bytes again).
             let hit = match next_hit {
                 Some(h) if h >= self.pos => Some(h),
-                _ => parse::find(&self.buf[self.pos..end]).map(|m| self.pos + m),
+                _ => self.find_hit(end),
             };
             next_hit = hit;
             let hit_line =
@@ -605,9 +716,11 @@ impl Scanner {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             }) else {
+                self.skipped_bytes += end - self.pos;
                 self.pos = end;
                 break;
             };
+            self.skipped_bytes += ls - self.pos;
             self.pos = ls;
             let le = memchr::memchr(b'\n', &self.buf[ls..end]).map_or(end, |n| ls + n);
             self.visit(ls, le, (le + 1).min(end), out);
@@ -1497,4 +1610,67 @@ pub fn scan_bytes(source: &str, data: &[u8], cfg: ScanConfig) -> Collect {
         unreachable!("reading from a slice cannot fail");
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LINES: &[&str] = &[
+        "plain text",
+        "x Exit Code: 1",
+        "exitCode=3 and again ExitCode",
+        "",
+        "web   npm start   Exit 2",
+        "container oom",
+        "NAME READY STATUS RESTARTS",
+        "Exited (1) 2 seconds ago",
+        "event=exit and exitCode=1",
+    ];
+
+    proptest! {
+        /// From any line start and up to any line start, the hints give what
+        /// the search over the buffer gives; positions visited in any order.
+        #[test]
+        fn hints_answer_like_the_search(
+            picks in proptest::collection::vec(0..LINES.len(), 0..120),
+            tail in "[a-z ]{0,12}",
+            backwards in any::<bool>(),
+        ) {
+            let mut data = Vec::new();
+            for p in picks {
+                data.extend_from_slice(LINES[p].as_bytes());
+                data.push(b'\n');
+            }
+            data.extend_from_slice(tail.as_bytes());
+            let mut buf = vec![b'q'; CHUNK_HEADROOM];
+            buf.extend_from_slice(&data);
+            let Some(hints) = Hints::for_chunk(&buf, CHUNK_HEADROOM, data.len()) else { return Ok(()) };
+            let full = CHUNK_HEADROOM + memchr::memrchr(b'\n', &data).map_or(0, |n| n + 1);
+            let mut starts: Vec<usize> = std::iter::once(CHUNK_HEADROOM)
+                .chain(memchr::memchr_iter(b'\n', &data).map(|n| CHUNK_HEADROOM + n + 1))
+                .filter(|&p| p <= full)
+                .collect();
+            if backwards {
+                starts.reverse();
+            }
+            let (from, to) = (hints.from, hints.to);
+            let mut s = Scanner::new("t", ScanConfig::default());
+            s.filled = buf.len();
+            s.buf = buf;
+            s.hints = Some(hints);
+            for &pos in &starts {
+                let next = starts.iter().copied().filter(|&p| p > pos).min().unwrap_or(full);
+                for end in [full, from, to, next] {
+                    if end < pos {
+                        continue;
+                    }
+                    s.pos = pos;
+                    let want = parse::find(&s.buf[pos..end]).map(|m| pos + m);
+                    prop_assert_eq!(s.find_hit(end), want, "pos {} end {}", pos, end);
+                }
+            }
+        }
+    }
 }

@@ -125,7 +125,7 @@ fn lines_past_the_cap_are_cut_and_counted() {
 /// thread's path) give the same records as reads, whatever the chunk sizes.
 #[test]
 fn chunks_handed_over_in_place_equal_reads() {
-    use exitscan::scan::{Collect, Scanner, CHUNK_HEADROOM};
+    use exitscan::scan::{Collect, Hints, Scanner, CHUNK_HEADROOM};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut all = Vec::new();
     for name in [
@@ -144,18 +144,22 @@ fn chunks_handed_over_in_place_equal_reads() {
         .map(|r| (r.line, r.raw_exit_code, r.container.clone()))
         .collect();
     assert!(want.len() > 10);
-    for size in [1usize, 7, 100, 4096, 70_000] {
-        let mut s = Scanner::new("t", ScanConfig::default());
-        let mut c = Collect::default();
-        let mut spare = Vec::new();
-        for piece in all.chunks(size) {
-            let mut b = std::mem::take(&mut spare);
-            b.resize(CHUNK_HEADROOM + piece.len(), 0);
-            b[CHUNK_HEADROOM..].copy_from_slice(piece);
-            spare = s.feed_chunk(b, piece.len(), &mut c);
+    // With and without the reader thread's prefilter hints.
+    for hinted in [false, true] {
+        for size in [1usize, 7, 100, 4096, 70_000] {
+            let mut s = Scanner::new("t", ScanConfig::default());
+            let mut c = Collect::default();
+            let mut spare = Vec::new();
+            for piece in all.chunks(size) {
+                let mut b = std::mem::take(&mut spare);
+                b.resize(CHUNK_HEADROOM + piece.len(), 0);
+                b[CHUNK_HEADROOM..].copy_from_slice(piece);
+                let hints = if hinted { Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len()) } else { None };
+                spare = s.feed_chunk(b, piece.len(), hints, &mut c);
+            }
+            s.finish(&mut c);
+            let got: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
+            assert_eq!(got, want, "chunk size {size}, hints {hinted}");
         }
-        s.finish(&mut c);
-        let got: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
-        assert_eq!(got, want, "chunk size {size}");
     }
 }
