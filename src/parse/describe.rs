@@ -60,6 +60,10 @@ pub struct DLine<'a> {
 pub fn split_line(line: &[u8]) -> DLine<'_> {
     let (mut indent, i) = leading_blanks(line);
     let mut body = util::trim_end(&line[i..]);
+    // A bare `>`: a blank line of a quoted paste.
+    if body == b">" {
+        body = &body[1..];
+    }
     // Markdown list or quote markers in pasted text: "- Name: x", "> Exit Code: 1".
     // The blanks after the marker are the text's own indentation.
     if matches!(body.first(), Some(b'-' | b'*' | b'>')) && body.get(1) == Some(&b' ') {
@@ -159,7 +163,8 @@ fn section_of(k: &[u8]) -> Option<Section> {
 pub fn is_describe_like(line: &[u8]) -> bool {
     let d = split_line(line);
     if d.body.is_empty() {
-        return false;
+        // (A bare `>` is a blank line inside a quoted paste.)
+        return util::trim(line) == b">";
     }
     d.indent > 0 || d.key.is_some() || is_header_token(d.body) || is_elision(d.body)
 }
@@ -705,7 +710,7 @@ impl Describe {
             }
             b"Exit Code" => {
                 b.exit_line = line_no;
-                match whole_int(value) {
+                match whole_int(without_comment(value)) {
                     Some(v) => b.exit_code = Some(v),
                     None if b.terminated => self.problems.push(Problem {
                         line: line_no,
@@ -798,6 +803,15 @@ impl Describe {
             self.complete(r);
         }
         out
+    }
+}
+
+/// `137   # 128 + 9 (SIGKILL)`: a value with a `#` comment someone added to
+/// a paste, without the comment.
+fn without_comment(v: &[u8]) -> &[u8] {
+    match v.windows(2).position(|w| util::is_blank(w[0]) && w[1] == b'#') {
+        Some(at) => &v[..at],
+        None => v,
     }
 }
 
@@ -1037,6 +1051,17 @@ mod tests {
         assert_eq!((d.indent, d.key, d.value), (8, Some(&b"Exit Code"[..]), &b"0"[..]));
         assert_eq!(split_line(b">   busybox:").indent, 4);
         assert_eq!(split_line(b"> Name:         busybox").indent, 2);
+    }
+
+    #[test]
+    fn pasted_noise() {
+        assert_eq!(without_comment(b"137            # 128 + 9 (SIGKILL)"), b"137           ");
+        assert_eq!(without_comment(b"137"), b"137");
+        assert_eq!(without_comment(b"a#b"), b"a#b");
+        // An e-mail reply quotes every line and puts a bare `>` between them.
+        let recs = run("> Name:  p\n>\n> Containers:\n>\n>   app:\n>\n>     State:  Terminated\n>\n>       Exit Code:  139   # segfault\n");
+        assert_eq!(recs.len(), 1);
+        assert_eq!((recs[0].container.as_deref(), recs[0].raw_exit_code), (Some("app"), Some(139)));
     }
 
     #[test]

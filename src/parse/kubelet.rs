@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! generic.go:334] "Generic (PLEG): container finished" podID="<uid>" containerID="<id>" exitCode=137
+//! generic.go:412] "Generic (PLEG): container finished" pod="<ns>/<pod>" podUID="<uid>" containerName="<name>" containerID="<id>" exitCode=137
 //! ```
 //!
 //! `ContainerDied` PLEG events, probe failures and `Killing container` lines
@@ -22,7 +23,10 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     r.raw_exit_code = Some(code);
     r.state = Some(State::Terminated);
     let id = logfmt(msg, b"containerID").map(unquote).and_then(util::nonempty);
-    r.container = id.clone();
+    // kubernetes/kubernetes#139654 adds `containerName="..."` to the line;
+    // older kubelets only give the container's id.
+    let name = logfmt(msg, b"containerName").map(unquote).and_then(util::nonempty);
+    r.container = name.or_else(|| id.clone());
     r.container_id = id;
     // Newer kubelets also print `pod="ns/name"`.
     if let Some(pod) = logfmt(msg, b"pod").map(unquote) {
@@ -72,6 +76,9 @@ mod tests {
         assert_eq!(r.log_time.as_deref(), Some("0128 09:05:11.123456"));
         let r = parse(br#""Generic (PLEG): container finished" pod="shop/web-1" containerID="cd" exitCode=1"#).unwrap();
         assert_eq!((r.namespace.as_deref(), r.pod.as_deref()), (Some("shop"), Some("web-1")));
+        // Newer kubelets name the container.
+        let r = parse(br#"generic.go:412] "Generic (PLEG): container finished" pod="ns/p" podUID="0137" containerName="my-container" containerID="7992" exitCode=137"#).unwrap();
+        assert_eq!((r.container.as_deref(), r.container_id.as_deref()), (Some("my-container"), Some("7992")));
         let no = [
             r#"SyncLoop (PLEG): "x", event: &pleg.PodLifecycleEvent{ID:"2", Type:"ContainerDied", Data:"c5"}"#,
             r#""Probe failed" probeType="Liveness" pod="default/x" probeResult="failure""#,
