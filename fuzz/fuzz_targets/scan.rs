@@ -6,6 +6,8 @@
 //! - the same bytes through `Scanner::feed` in chunks of another size into the
 //!   real `Pipeline` (evidence context, causes from the built-in knowledge
 //!   base, dedupe, JSON writer, metrics);
+//! - the same bytes as in-place chunks with prefilter hints
+//!   (`Scanner::feed_chunk`, the one-shot reader thread's path);
 //! - every JSON line must parse and carry every field of DESIGN.md §2;
 //! - while every line is shorter than `max_line` (no cut, whose position
 //!   depends on the reads by design) and the lookback is the default 64 KiB,
@@ -19,7 +21,7 @@ use exitscan::dedupe::Dedupe;
 use exitscan::kb::{KnowledgeBase, Lang};
 use exitscan::metrics::{Metrics, MetricsConfig};
 use exitscan::pipeline::Pipeline;
-use exitscan::scan::{scan_bytes, ScanConfig, Scanner};
+use exitscan::scan::{scan_bytes, Collect, Hints, ScanConfig, Scanner, CHUNK_HEADROOM};
 use exitscan::sink::{OutputKind, RecordWriter};
 use libfuzzer_sys::fuzz_target;
 
@@ -80,5 +82,20 @@ fuzz_target!(|input: &[u8]| {
         let big = scan_bytes("fuzz", data, ScanConfig { read_size: 1 << 20, ..cfg });
         let bigv: Vec<_> = big.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
         assert_eq!(read, bigv, "records depend on the read size ({read_size} vs 1 MiB)");
+        // And through chunks handed over in place with the reader thread's
+        // prefilter hints (the one-shot path).
+        let mut s = Scanner::new("fuzz", cfg.clone());
+        let mut c = Collect::default();
+        let mut spare = Vec::new();
+        for piece in data.chunks(chunk) {
+            let mut b = std::mem::take(&mut spare);
+            b.resize(CHUNK_HEADROOM + piece.len(), 0);
+            b[CHUNK_HEADROOM..].copy_from_slice(piece);
+            let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len());
+            spare = s.feed_chunk(b, piece.len(), hints, &mut c);
+        }
+        s.finish(&mut c);
+        let hinted: Vec<_> = c.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
+        assert_eq!(read, hinted, "records differ through hinted chunks of {chunk}");
     }
 });
