@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use crate::cli::{Cli, Command, CommonArgs, LangArg, OutputArg, ScanArgs};
@@ -13,7 +13,10 @@ use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
 use crate::parse::Item;
 use crate::pipeline::Pipeline;
-use crate::scan::{Dropped, Hints, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM};
+use crate::scan::{
+    Dropped, Hints, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM, HINT_SHARE_MAX,
+    HINT_SHARE_START,
+};
 use crate::sink::{OutputKind, RecordWriter};
 
 /// An error that ends the run with status 2 and one line on stderr.
@@ -411,8 +414,12 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
         let want = CHUNK_HEADROOM + cfg.read_size.max(1);
         let wants_hints = AtomicBool::new(true);
+        // Eighths of each chunk the reader searches: one more when it finds
+        // the scanner still busy with the chunk before, one less when the
+        // scanner finds nothing to take (the two threads share two cores).
+        let share = AtomicUsize::new(HINT_SHARE_START);
         std::thread::scope(|s| {
-            let wants_hints = &wants_hints;
+            let (wants_hints, share) = (&wants_hints, &share);
             s.spawn(move || loop {
                 let mut b = empty_rx.try_recv().unwrap_or_default();
                 if b.len() < want {
@@ -427,17 +434,35 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
                 let last = !matches!(r, Ok(n) if n > 0);
                 let msg = r.map(|n| {
                     let hints = if wants_hints.load(Ordering::Relaxed) {
-                        Hints::for_chunk(&b, CHUNK_HEADROOM, n)
+                        Hints::for_chunk(&b, CHUNK_HEADROOM, n, share.load(Ordering::Relaxed))
                     } else {
                         None
                     };
                     (b, n, hints)
                 });
-                if full_tx.send(msg).is_err() || last {
+                let sent = match full_tx.try_send(msg) {
+                    Ok(()) => true,
+                    Err(mpsc::TrySendError::Full(msg)) => {
+                        let _ = share.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
+                            (e < HINT_SHARE_MAX).then_some(e + 1)
+                        });
+                        full_tx.send(msg).is_ok()
+                    }
+                    Err(mpsc::TrySendError::Disconnected(_)) => false,
+                };
+                if !sent || last {
                     return;
                 }
             });
-            for r in full_rx.iter() {
+            let next = || match full_rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(mpsc::TryRecvError::Empty) => {
+                    let _ = share.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| e.checked_sub(1));
+                    full_rx.recv().ok()
+                }
+                Err(mpsc::TryRecvError::Disconnected) => None,
+            };
+            while let Some(r) = next() {
                 match r {
                     Ok((_, 0, _)) => break,
                     Ok((b, n, hints)) => {

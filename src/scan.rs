@@ -228,16 +228,21 @@ pub struct Hints {
     next: usize,
 }
 
-/// The share of each chunk whose prefilter search the reader thread does
-/// (it has spare time while the kernel copies; the scanner does the rest).
-pub const HINT_SHARE: (usize, usize) = (3, 8);
+/// How many eighths of each chunk the reader thread searches at most; it
+/// starts at [`HINT_SHARE_START`] and moves by one eighth towards whichever
+/// thread waits for the other (see `app::produce`).
+pub const HINT_SHARE_MAX: usize = 6;
+pub const HINT_SHARE_START: usize = 3;
 
 impl Hints {
-    /// Searches the last [`HINT_SHARE`] of `chunk[start..start + n]` (the
-    /// bytes of one read, at their place in the buffer the scanner will use).
-    pub fn for_chunk(chunk: &[u8], start: usize, n: usize) -> Option<Hints> {
+    /// Searches the last `eighths`/8 of `chunk[start..start + n]` (the bytes
+    /// of one read, at their place in the buffer the scanner will use).
+    pub fn for_chunk(chunk: &[u8], start: usize, n: usize, eighths: usize) -> Option<Hints> {
         let data = chunk.get(start..start.checked_add(n)?)?;
-        let mid = n - n / HINT_SHARE.1 * HINT_SHARE.0;
+        if eighths == 0 {
+            return None;
+        }
+        let mid = n - n / 8 * eighths.min(8);
         let from = mid + memchr::memchr(b'\n', data.get(mid..)?)? + 1;
         let to = memchr::memrchr(b'\n', data)? + 1;
         if from >= to {
@@ -1637,6 +1642,7 @@ mod tests {
             picks in proptest::collection::vec(0..LINES.len(), 0..120),
             tail in "[a-z ]{0,12}",
             backwards in any::<bool>(),
+            eighths in 1..=8usize,
         ) {
             let mut data = Vec::new();
             for p in picks {
@@ -1646,7 +1652,7 @@ mod tests {
             data.extend_from_slice(tail.as_bytes());
             let mut buf = vec![b'q'; CHUNK_HEADROOM];
             buf.extend_from_slice(&data);
-            let Some(hints) = Hints::for_chunk(&buf, CHUNK_HEADROOM, data.len()) else { return Ok(()) };
+            let Some(hints) = Hints::for_chunk(&buf, CHUNK_HEADROOM, data.len(), eighths) else { return Ok(()) };
             let full = CHUNK_HEADROOM + memchr::memrchr(b'\n', &data).map_or(0, |n| n + 1);
             let mut starts: Vec<usize> = std::iter::once(CHUNK_HEADROOM)
                 .chain(memchr::memchr_iter(b'\n', &data).map(|n| CHUNK_HEADROOM + n + 1))

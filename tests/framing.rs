@@ -154,7 +154,7 @@ fn chunks_handed_over_in_place_equal_reads() {
                 let mut b = std::mem::take(&mut spare);
                 b.resize(CHUNK_HEADROOM + piece.len(), 0);
                 b[CHUNK_HEADROOM..].copy_from_slice(piece);
-                let hints = if hinted { Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len()) } else { None };
+                let hints = if hinted { Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), 1 + size % 8) } else { None };
                 spare = s.feed_chunk(b, piece.len(), hints, &mut c);
             }
             s.finish(&mut c);

@@ -91,7 +91,7 @@ fuzz_target!(|input: &[u8]| {
             let mut b = std::mem::take(&mut spare);
             b.resize(CHUNK_HEADROOM + piece.len(), 0);
             b[CHUNK_HEADROOM..].copy_from_slice(piece);
-            let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len());
+            let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), 1 + chunk % 8);
             spare = s.feed_chunk(b, piece.len(), hints, &mut c);
         }
         s.finish(&mut c);
