@@ -69,6 +69,67 @@ impl<'a> Frame<'a> {
 
 /// Classifies and unwraps `line` (no trailing `\n`; a trailing `\r` is dropped).
 pub fn frame(line: &[u8]) -> Frame<'_> {
+    let mut f = frame_raw(line);
+    // Colors from a terminal capture (`script`, CI logs, kubecolor) are
+    // no part of the message.
+    if memchr::memchr(0x1b, &f.msg).is_some() {
+        f.msg = Cow::Owned(strip_ansi(&f.msg));
+    }
+    f
+}
+
+/// `bytes` without ANSI escape sequences: CSI (`ESC [ ... m`, cursor moves),
+/// OSC (`ESC ] ... BEL` or `ESC ] ... ESC \`, hyperlinks) and other escapes
+/// (`ESC ( B`: ESC, intermediates, a final byte).
+pub fn strip_ansi(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(e) = memchr::memchr(0x1b, &bytes[i..]) {
+        out.extend_from_slice(&bytes[i..i + e]);
+        let mut j = i + e + 1;
+        match bytes.get(j) {
+            Some(b'[') => {
+                j += 1;
+                // Parameters and intermediates, then one final byte.
+                while bytes.get(j).is_some_and(|b| (0x20..=0x3f).contains(b)) {
+                    j += 1;
+                }
+                if bytes.get(j).is_some_and(|b| (0x40..=0x7e).contains(b)) {
+                    j += 1;
+                }
+            }
+            Some(b']') => {
+                j += 1;
+                while let Some(&b) = bytes.get(j) {
+                    if b == 0x07 {
+                        j += 1;
+                        break;
+                    }
+                    if b == 0x1b && bytes.get(j + 1) == Some(&b'\\') {
+                        j += 2;
+                        break;
+                    }
+                    j += 1;
+                }
+            }
+            Some(_) => {
+                // ESC, intermediates, one final byte (`ESC ( B`, `ESC =`).
+                while bytes.get(j).is_some_and(|b| (0x20..=0x2f).contains(b)) {
+                    j += 1;
+                }
+                if bytes.get(j).is_some_and(|b| (0x30..=0x7e).contains(b)) {
+                    j += 1;
+                }
+            }
+            None => {}
+        }
+        i = j;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    out
+}
+
+fn frame_raw(line: &[u8]) -> Frame<'_> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     match line.first() {
         Some(b'0'..=b'9') => {
@@ -331,6 +392,24 @@ mod tests {
         for line in invalid {
             assert_ne!(f(line).0, Framing::Cri, "{line}");
         }
+    }
+
+    #[test]
+    fn ansi_escapes() {
+        let cases: [(&[u8], &[u8]); 6] = [
+            (b"\x1b[36mweb-1 exited with code 137\x1b[0m", b"web-1 exited with code 137"),
+            (b"\x1b[1;31mError\x1b[m: x", b"Error: x"),
+            (b"a\x1b]8;;http://x\x07link\x1b]8;;\x1b\\b", b"alinkb"),
+            (b"a\x1b(Bb", b"ab"),
+            (b"cut at the end \x1b[3", b"cut at the end "),
+            (b"no escapes", b"no escapes"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(strip_ansi(raw), want, "{}", String::from_utf8_lossy(raw));
+        }
+        // After the framing: a CRI line whose message is colored.
+        let f = frame(b"2024-01-28T09:05:11.1Z stdout F \x1b[33mworker-1 exited with code 0\x1b[0m");
+        assert_eq!((f.framing, &f.msg[..]), (Framing::Cri, &b"worker-1 exited with code 0"[..]));
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub struct Scanner {
     /// Bytes of the last chunk passed over by the prefilter and looked at line by line.
     skipped_bytes: usize,
     line_bytes: usize,
+    /// `buf[pos..esc_at]` holds no ESC byte (see [`Scanner::esc_limit`]).
+    esc_at: usize,
 }
 
 /// The prefilter's answers for the lines in `buf[from..to)` (both line
@@ -295,6 +297,7 @@ impl Scanner {
             hints: None,
             skipped_bytes: 0,
             line_bytes: 0,
+            esc_at: 0,
         }
     }
 
@@ -545,6 +548,7 @@ impl Scanner {
         self.long_probe = f(self.long_probe);
         self.nl_searched = f(self.nl_searched);
         self.data_start = f(self.data_start);
+        self.esc_at = f(self.esc_at);
     }
 
     /// The first byte the scanner still needs (history for lookback, the
@@ -747,6 +751,11 @@ impl Scanner {
         {
             return false;
         }
+        if !matches!(self.mode, Mode::Describe(_)) {
+            return false;
+        }
+        // Lines with escape sequences go the framed way, which removes them.
+        let esc = self.esc_limit(end);
         let Mode::Describe(d) = &mut self.mode else { return false };
         let mut ls = self.pos;
         let mut lines = 0u64;
@@ -754,6 +763,9 @@ impl Scanner {
         let mut stop = None;
         while let Some(n) = memchr::memchr(b'\n', &self.buf[ls..end]) {
             let le = ls + n;
+            if le >= esc {
+                break;
+            }
             let line = &self.buf[ls..le];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             // Indented lines carry no framing; others must be plain text too.
@@ -814,6 +826,19 @@ impl Scanner {
             }
         }
         true
+    }
+
+    /// The first ESC byte in `buf[pos..end]`, or `end`. Searched bytes are
+    /// remembered, so a pod after pod asking costs one pass over the buffer.
+    fn esc_limit(&mut self, end: usize) -> usize {
+        if self.esc_at < self.pos {
+            self.esc_at = self.pos;
+        }
+        if self.esc_at < end && self.buf[self.esc_at] != 0x1b {
+            let from = self.esc_at;
+            self.esc_at = memchr::memchr(0x1b, &self.buf[from..end]).map_or(end, |n| from + n);
+        }
+        self.esc_at.min(end)
     }
 
     /// Ends the describe pod before the `Name:` line at `ls` and goes on
@@ -1539,7 +1564,6 @@ impl Scanner {
     }
 }
 
-/// A syslog timestamp without fractional seconds.
 /// `name.service`, `name.socket`, ...: a systemd unit name.
 fn is_unit_name(t: &[u8]) -> bool {
     const KINDS: [&[u8]; 11] = [
@@ -1559,6 +1583,7 @@ fn is_unit_name(t: &[u8]) -> bool {
         && t.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@' | b':' | b'\\'))
 }
 
+/// A syslog timestamp without fractional seconds.
 fn is_coarse(t: &str) -> bool {
     !t.contains('.')
 }
