@@ -1206,7 +1206,16 @@ impl Scanner {
                 return;
             }
             if describe::split_line(msg).key == Some(b"Exit Code") {
-                let root = self.block_root(ls, framing, describe::is_describe_like, describe::is_pod_start, true);
+                let mut root = self.block_root(ls, framing, describe::is_describe_like, describe::is_pod_start, true);
+                // kubectl prints a multi-line Message as it is, so its lines
+                // after the first start at column 0: walk on above them.
+                while let Some(m) = self.message_above(root, framing) {
+                    let up = self.block_root(m, framing, describe::is_describe_like, describe::is_pod_start, true);
+                    if up >= root {
+                        break;
+                    }
+                    root = up;
+                }
                 self.start_block(Mode::Describe(Box::default()), root, next, framing, out);
                 return;
             }
@@ -1467,6 +1476,37 @@ impl Scanner {
             if let Some(name) = orchestrator::status_container(&m) {
                 return Some(name);
             }
+        }
+        None
+    }
+
+    /// The start of a describe `Message:` line at most `MAX_MESSAGE_LINES`
+    /// lines above `root` whose text runs on down to `root` (a line above
+    /// `root` that is not describe text, or there would be no need to ask).
+    fn message_above(&self, root: usize, framing: Framing) -> Option<usize> {
+        let limit = root.saturating_sub(self.cfg.lookback).max(self.floor);
+        let mut end = root;
+        for _ in 0..describe::MAX_MESSAGE_LINES {
+            if end <= limit {
+                return None;
+            }
+            let prev_end = end - 1;
+            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
+            if start == limit && self.cut_at(limit) {
+                return None;
+            }
+            let f = frame::frame(&self.buf[start..prev_end]);
+            if f.framing != framing || f.partial {
+                return None;
+            }
+            let d = describe::split_line(&f.msg);
+            if d.indent > 0 && d.key == Some(b"Message") {
+                return Some(start);
+            }
+            if end == root && describe::is_describe_like(&f.msg) {
+                return None; // the walk stopped at a blank line or a pod start, not at text
+            }
+            end = start;
         }
         None
     }

@@ -149,6 +149,61 @@ fn is_state_line_key(k: &[u8]) -> Option<State> {
     }
 }
 
+fn is_state_line_start(body: &[u8]) -> bool {
+    key_end(body).is_some_and(|e| is_state_line_key(&body[..e]).is_some())
+}
+
+/// Keys kubectl's `describePod` prints above the containers.
+fn is_pod_header_key(k: &[u8]) -> bool {
+    matches!(
+        k,
+        b"Namespace"
+            | b"Priority"
+            | b"Priority Class Name"
+            | b"Runtime Class Name"
+            | b"Service Account"
+            | b"Node"
+            | b"Start Time"
+            | b"Labels"
+            | b"Annotations"
+            | b"Status"
+            | b"Reason"
+            | b"Message"
+            | b"SeccompProfile"
+            | b"IP"
+            | b"IPs"
+            | b"Controlled By"
+            | b"NominatedNodeName"
+    )
+}
+
+/// Keys kubectl prints for a container (`describeContainerBasicInfo` and on).
+fn is_container_field(k: &[u8]) -> bool {
+    matches!(
+        k,
+        b"Container ID"
+            | b"Image"
+            | b"Image ID"
+            | b"Port"
+            | b"Ports"
+            | b"Host Port"
+            | b"Host Ports"
+            | b"Command"
+            | b"Args"
+            | b"Ready"
+            | b"Restart Count"
+            | b"Limits"
+            | b"Requests"
+            | b"Liveness"
+            | b"Readiness"
+            | b"Startup"
+            | b"Environment"
+            | b"Environment Variables from"
+            | b"Mounts"
+            | b"Devices"
+    )
+}
+
 fn section_of(k: &[u8]) -> Option<Section> {
     match k {
         b"Containers" => Some(Section::App),
@@ -330,7 +385,7 @@ const MAX_MESSAGE: usize = 4096;
 /// A message runs on for at most this many lines (the kubelet keeps 80 lines
 /// of logs for FallbackToLogsOnError, and 4096 bytes otherwise): past it, the
 /// text was cut off inside a message and what follows is not describe.
-const MAX_MESSAGE_LINES: usize = 96;
+pub const MAX_MESSAGE_LINES: usize = 96;
 /// Records a single pod may hold back (for its Events and pod-level reason)
 /// before they are released without them.
 pub const MAX_HELD: usize = 1024;
@@ -447,6 +502,19 @@ impl Describe {
             return self.non_key_line(&d, line, first);
         };
         self.unknown_run = 0;
+        if first {
+            if d.indent == 0 && d.value.is_empty() && is_capitalized(key) && section_of(key).is_none() {
+                // `Output:` above a pasted fragment: prose, not a pod key.
+                self.saw_any = false;
+                self.base_indent = None;
+                return Step::Continue;
+            }
+            if d.indent > 0 && is_container_field(key) {
+                // A fragment that starts inside a container.
+                let indent = d.indent;
+                self.container_mut().field_indent = Some(indent);
+            }
+        }
 
         // Events rows (`Liveness probe failed: ...` parses like a key) until a
         // pod-level key.
@@ -532,7 +600,7 @@ impl Describe {
                 return Step::Continue;
             }
             self.close_container();
-            self.section = Section::Other;
+            self.section = self.section_after_pod_key(key);
             self.in_events = key == b"Events";
             if d.indent <= base {
                 match key {
@@ -583,6 +651,9 @@ impl Describe {
                 matches!(self.section, Section::Other | Section::None)
                     && self.base_indent.is_some_and(|b| indent > b)
                     && self.section_indent.is_none_or(|si| indent > si + 2)
+                    // A fragment without its `Containers:` header still has
+                    // State lines (deeper than its `Name:` line).
+                    && !(self.section == Section::None && is_state_line_start(&line[indent..]))
             }
         }
     }
@@ -607,9 +678,21 @@ impl Describe {
             return false;
         }
         self.unknown_run = 0;
-        self.section = Section::Other;
+        self.section = self.section_after_pod_key(key);
         self.in_events = false;
         true
+    }
+
+    /// A pod-level key ends the container sections. The keys kubectl prints
+    /// above them leave a pod that has not reached one where it is, so that a
+    /// pasted fragment without its `Containers:` line (`Name:`, `Namespace:`,
+    /// then a container's `State:`) is still read.
+    fn section_after_pod_key(&self, key: &[u8]) -> Section {
+        if self.section == Section::None && is_pod_header_key(key) {
+            Section::None
+        } else {
+            Section::Other
+        }
     }
 
     fn note_event(&mut self, line: &[u8]) {
@@ -1062,6 +1145,26 @@ mod tests {
         let recs = run("> Name:  p\n>\n> Containers:\n>\n>   app:\n>\n>     State:  Terminated\n>\n>       Exit Code:  139   # segfault\n");
         assert_eq!(recs.len(), 1);
         assert_eq!((recs[0].container.as_deref(), recs[0].raw_exit_code), (Some("app"), Some(139)));
+    }
+
+    /// Pasted fragments that start below the pod's `Containers:` line.
+    #[test]
+    fn fragments_without_containers_header() {
+        let cases = [
+            // The pod's header, then a container's fields.
+            "Name:  p\nNamespace:  ns\n    Command:\n      run\n    State:  Waiting\n    Last State:  Terminated\n      Reason:  StartError\n      Exit Code:  128\n    Restart Count:  2\n",
+            // Starting at a container field.
+            "    Host Ports:  0/TCP\n    Command:\n      run\n    State:  Terminated\n      Reason:  Error\n      Exit Code:  128\n    Restart Count:  2\n",
+            // Prose ending in a colon just above.
+            "Output:\n    State:  Waiting\n    Last State:  Terminated\n      Reason:  StartError\n      Exit Code:  128\n    Restart Count:  2\n",
+        ];
+        for text in cases {
+            let recs = run(text);
+            assert_eq!(recs.len(), 1, "{text}");
+            assert_eq!((recs[0].raw_exit_code, recs[0].restart_count), (Some(128), Some(2)), "{text}");
+        }
+        // After the containers, a State line means nothing.
+        assert!(run("Name:  p\nConditions:\n    State:  Terminated\n      Exit Code:  1\n").is_empty());
     }
 
     #[test]
