@@ -1485,6 +1485,11 @@ impl Scanner {
     /// `root` that is not describe text, or there would be no need to ask).
     fn message_above(&self, root: usize, framing: Framing) -> Option<usize> {
         let limit = root.saturating_sub(self.cfg.lookback).max(self.floor);
+        // A message is at most 4096 bytes (the kubelet cuts it there): most
+        // roots have no `Message:` that near, and are answered by one search.
+        static MESSAGE: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let near = root.saturating_sub(16 << 10).max(limit);
+        MESSAGE.get_or_init(|| memchr::memmem::Finder::new(b"Message:")).find(&self.buf[near..root])?;
         let mut end = root;
         for _ in 0..describe::MAX_MESSAGE_LINES {
             if end <= limit {
