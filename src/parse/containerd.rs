@@ -85,12 +85,14 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
 /// `ProcessID` is the exec's id for an exec process and the container's id
 /// for its main process.
 fn dockerd_event(msg: &[u8]) -> Option<Record> {
-    if logfmt(msg, b"topic")? != b"/tasks/exit" {
+    // (A pasted line may come wrapped in `code`: the last value keeps the backquote.)
+    let logfmt = |key: &[u8]| util::logfmt(msg, key).map(|v| v.strip_suffix(b"`").unwrap_or(v));
+    if logfmt(b"topic")? != b"/tasks/exit" {
         return None;
     }
-    let code = util::whole_int(logfmt(msg, b"ExitStatus")?)?;
-    let cid = logfmt(msg, b"containerID").and_then(util::nonempty);
-    let id = logfmt(msg, b"ProcessID").and_then(util::nonempty);
+    let code = util::whole_int(logfmt(b"ExitStatus")?)?;
+    let cid = logfmt(b"containerID").and_then(util::nonempty);
+    let id = logfmt(b"ProcessID").and_then(util::nonempty);
     if let (Some(c), Some(i)) = (&cid, &id) {
         if c != i {
             return None;
@@ -101,30 +103,9 @@ fn dockerd_event(msg: &[u8]) -> Option<Record> {
     r.state = Some(State::Terminated);
     r.container = cid.clone().or(id);
     r.container_id = cid;
-    r.pid = logfmt(msg, b"Pid").and_then(util::whole_int).and_then(|p| u64::try_from(p).ok());
-    r.finished_at = logfmt(msg, b"ExitedAt").and_then(|v| when::go(&String::from_utf8_lossy(v)));
+    r.pid = logfmt(b"Pid").and_then(util::whole_int).and_then(|p| u64::try_from(p).ok());
+    r.finished_at = logfmt(b"ExitedAt").and_then(|v| when::go(&String::from_utf8_lossy(v)));
     Some(r)
-}
-
-/// The value of a logfmt `key=value` / `key="value"` field (the key at the
-/// start of `msg` or after a blank or a backquote).
-fn logfmt<'a>(msg: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut from = 0;
-    while let Some(at) = util::find(&msg[from..], key) {
-        let start = from + at;
-        from = start + key.len();
-        if start > 0 && !util::is_blank(msg[start - 1]) && msg[start - 1] != b'`' {
-            continue;
-        }
-        let Some(rest) = msg[from..].strip_prefix(b"=") else { continue };
-        if let Some(q) = rest.strip_prefix(b"\"") {
-            return memchr::memchr(b'"', q).map(|e| &q[..e]);
-        }
-        // (A backquote ends it too: pasted lines come wrapped in `code`.)
-        let n = rest.iter().take_while(|&&b| !util::is_blank(b) && b != b'`').count();
-        return Some(&rest[..n]);
-    }
-    None
 }
 
 fn exited_at(msg: &[u8]) -> Option<String> {
