@@ -1492,18 +1492,7 @@ impl Scanner {
         MESSAGE.get_or_init(|| memchr::memmem::Finder::new(b"Message:")).find(&self.buf[near..root])?;
         let mut end = root;
         for _ in 0..describe::MAX_MESSAGE_LINES {
-            if end <= limit {
-                return None;
-            }
-            let prev_end = end - 1;
-            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
-            if start == limit && self.cut_at(limit) {
-                return None;
-            }
-            let f = frame::frame(&self.buf[start..prev_end]);
-            if f.framing != framing || f.partial {
-                return None;
-            }
+            let (start, f) = self.line_above(end, limit, framing)?;
             let d = describe::split_line(&f.msg);
             if d.indent > 0 && d.key == Some(b"Message") {
                 return Some(start);
@@ -1514,6 +1503,21 @@ impl Scanner {
             end = start;
         }
         None
+    }
+
+    /// The line that ends just before `end` (its start and frame), when it
+    /// lies after `limit` whole, has `framing` and is not a partial piece.
+    fn line_above(&self, end: usize, limit: usize, framing: Framing) -> Option<(usize, frame::Frame<'_>)> {
+        if end <= limit {
+            return None;
+        }
+        let prev_end = end - 1;
+        let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
+        if start == limit && self.cut_at(limit) {
+            return None; // a line cut by the limit
+        }
+        let f = frame::frame(&self.buf[start..prev_end]);
+        (f.framing == framing && !f.partial).then_some((start, f))
     }
 
     /// Where the block holding the line at `ls` starts: walks back over lines
@@ -1530,16 +1534,7 @@ impl Scanner {
         let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
         let mut root = ls;
         let mut end = ls;
-        while end > limit {
-            let prev_end = end - 1;
-            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
-            if start == limit && self.cut_at(limit) {
-                break; // a line cut by the limit
-            }
-            let f = frame::frame(&self.buf[start..prev_end]);
-            if f.framing != framing || f.partial {
-                break;
-            }
+        while let Some((start, f)) = self.line_above(end, limit, framing) {
             let m = crate::parse::util::trim_end(&f.msg);
             if m.is_empty() {
                 // A blank line inside an indented block (describe prints
@@ -1684,6 +1679,24 @@ pub fn scan_bytes(source: &str, data: &[u8], cfg: ScanConfig) -> Collect {
     if s.scan_reader(&mut r, &mut c).is_err() {
         unreachable!("reading from a slice cannot fail");
     }
+    c
+}
+
+/// Scans `data` handed over as in-place chunks of `size` bytes, the one-shot
+/// reader thread's path ([`Scanner::feed_chunk`]), with the reader's
+/// prefilter hints over the last `hint_eighths`/8 of each chunk.
+pub fn scan_chunks(source: &str, data: &[u8], cfg: ScanConfig, size: usize, hint_eighths: usize) -> Collect {
+    let mut s = Scanner::new(source, cfg);
+    let mut c = Collect::default();
+    let mut spare = Vec::new();
+    for piece in data.chunks(size.max(1)) {
+        let mut b = std::mem::take(&mut spare);
+        b.resize(CHUNK_HEADROOM + piece.len(), 0);
+        b[CHUNK_HEADROOM..].copy_from_slice(piece);
+        let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), hint_eighths);
+        spare = s.feed_chunk(b, piece.len(), hints, &mut c);
+    }
+    s.finish(&mut c);
     c
 }
 

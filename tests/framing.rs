@@ -125,7 +125,7 @@ fn lines_past_the_cap_are_cut_and_counted() {
 /// thread's path) give the same records as reads, whatever the chunk sizes.
 #[test]
 fn chunks_handed_over_in_place_equal_reads() {
-    use exitscan::scan::{Collect, Hints, Scanner, CHUNK_HEADROOM};
+    use exitscan::scan::scan_chunks;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut all = Vec::new();
     for name in [
@@ -147,17 +147,8 @@ fn chunks_handed_over_in_place_equal_reads() {
     // With and without the reader thread's prefilter hints.
     for hinted in [false, true] {
         for size in [1usize, 7, 100, 4096, 70_000] {
-            let mut s = Scanner::new("t", ScanConfig::default());
-            let mut c = Collect::default();
-            let mut spare = Vec::new();
-            for piece in all.chunks(size) {
-                let mut b = std::mem::take(&mut spare);
-                b.resize(CHUNK_HEADROOM + piece.len(), 0);
-                b[CHUNK_HEADROOM..].copy_from_slice(piece);
-                let hints = if hinted { Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), 1 + size % 8) } else { None };
-                spare = s.feed_chunk(b, piece.len(), hints, &mut c);
-            }
-            s.finish(&mut c);
+            let eighths = if hinted { 1 + size % 8 } else { 0 };
+            let c = scan_chunks("t", &all, ScanConfig::default(), size, eighths);
             let got: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
             assert_eq!(got, want, "chunk size {size}, hints {hinted}");
         }

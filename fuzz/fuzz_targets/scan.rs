@@ -21,7 +21,7 @@ use exitscan::dedupe::Dedupe;
 use exitscan::kb::{KnowledgeBase, Lang};
 use exitscan::metrics::{Metrics, MetricsConfig};
 use exitscan::pipeline::Pipeline;
-use exitscan::scan::{scan_bytes, Collect, Hints, ScanConfig, Scanner, CHUNK_HEADROOM};
+use exitscan::scan::{scan_bytes, scan_chunks, ScanConfig, Scanner};
 use exitscan::sink::{OutputKind, RecordWriter};
 use libfuzzer_sys::fuzz_target;
 
@@ -84,17 +84,7 @@ fuzz_target!(|input: &[u8]| {
         assert_eq!(read, bigv, "records depend on the read size ({read_size} vs 1 MiB)");
         // And through chunks handed over in place with the reader thread's
         // prefilter hints (the one-shot path).
-        let mut s = Scanner::new("fuzz", cfg.clone());
-        let mut c = Collect::default();
-        let mut spare = Vec::new();
-        for piece in data.chunks(chunk) {
-            let mut b = std::mem::take(&mut spare);
-            b.resize(CHUNK_HEADROOM + piece.len(), 0);
-            b[CHUNK_HEADROOM..].copy_from_slice(piece);
-            let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), 1 + chunk % 8);
-            spare = s.feed_chunk(b, piece.len(), hints, &mut c);
-        }
-        s.finish(&mut c);
+        let c = scan_chunks("fuzz", data, cfg.clone(), chunk, 1 + chunk % 8);
         let hinted: Vec<_> = c.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.clone())).collect();
         assert_eq!(read, hinted, "records differ through hinted chunks of {chunk}");
     }
