@@ -491,6 +491,14 @@ impl Describe {
                 return Step::EndBefore;
             }
         }
+        if !self.saw_any
+            && d.indent == 0
+            && d.value.is_empty()
+            && d.key.is_some_and(|k| is_capitalized(k) && section_of(k).is_none())
+        {
+            // `Output:` above a pasted fragment: prose, not a pod key.
+            return Step::Continue;
+        }
         let first = !self.saw_any;
         self.saw_any = true;
         if first {
@@ -502,18 +510,10 @@ impl Describe {
             return self.non_key_line(&d, line, first);
         };
         self.unknown_run = 0;
-        if first {
-            if d.indent == 0 && d.value.is_empty() && is_capitalized(key) && section_of(key).is_none() {
-                // `Output:` above a pasted fragment: prose, not a pod key.
-                self.saw_any = false;
-                self.base_indent = None;
-                return Step::Continue;
-            }
-            if d.indent > 0 && is_container_field(key) {
-                // A fragment that starts inside a container.
-                let indent = d.indent;
-                self.container_mut().field_indent = Some(indent);
-            }
+        if first && d.indent > 0 && is_container_field(key) {
+            // A fragment that starts inside a container.
+            let indent = d.indent;
+            self.container_mut().field_indent = Some(indent);
         }
 
         // Events rows (`Liveness probe failed: ...` parses like a key) until a
