@@ -811,10 +811,16 @@ impl Scanner {
                     self.counted_pos = next;
                     self.line_no += 1;
                     self.stats.lines[framing_index(Framing::Plain)] += 1;
-                    // A pod with nothing to report that cannot end before the
-                    // next pod: count its lines and go on at the next `Name:`.
-                    let Some((nx, nx_end)) = self.inert_pod_end(ls, le, end) else { break };
-                    let n = bytecount::count(&self.buf[next..nx], b'\n') as u64;
+                    // A pod laid out as kubectl prints it is read in one go;
+                    // one with nothing to report that cannot end before the
+                    // next pod is only counted. Either way: go on at the next `Name:`.
+                    let (nx, nx_end, n) = match self.read_whole_pod(ls, le, esc) {
+                        Some(whole) => whole,
+                        None => {
+                            let Some((nx, nx_end)) = self.inert_pod_end(ls, le, end) else { break };
+                            (nx, nx_end, bytecount::count(&self.buf[next..nx], b'\n') as u64)
+                        }
+                    };
                     self.pos = nx;
                     self.line_pos = nx;
                     self.counted_pos = nx;
@@ -848,6 +854,23 @@ impl Scanner {
         self.floor = ls;
         self.mode = Mode::Describe(d);
         self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+    }
+
+    /// Has the describe pod whose `Name:` line is `[ls, le)` (and that has
+    /// read only that line) read the lines after it up to the next `Name:`
+    /// line in one go ([`Describe::feed_pod`]): that line's start and end,
+    /// and the number of lines before it. `None` leaves the pod as it was.
+    fn read_whole_pod(&mut self, ls: usize, le: usize, limit: usize) -> Option<(usize, usize, u64)> {
+        let Mode::Describe(d) = &mut self.mode else { return None };
+        let body = self.buf.get(le + 1..limit)?;
+        match d.feed_pod(body, self.line_no) {
+            Some((at, end, n)) => Some((le + 1 + at, le + 1 + end, n)),
+            None => {
+                let line = &self.buf[ls..le];
+                *d = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no - 1);
+                None
+            }
+        }
     }
 
     /// For the pod whose `Name:` line is `[ls, le)`: where the next pod's

@@ -390,6 +390,28 @@ pub const MAX_MESSAGE_LINES: usize = 96;
 /// before they are released without them.
 pub const MAX_HELD: usize = 1024;
 
+/// What a line does to the count of lines a pod does not understand, as
+/// [`Describe::feed_pod`] bounds it.
+#[derive(Debug, Clone, Copy)]
+enum Run {
+    /// A key on the full path: the count starts again.
+    Reset,
+    /// Passed over unread: the count stays.
+    Same,
+    /// Text that may count.
+    Count,
+}
+
+impl Run {
+    fn count_if(counts: bool) -> Run {
+        if counts {
+            Run::Count
+        } else {
+            Run::Same
+        }
+    }
+}
+
 impl Describe {
     pub fn new() -> Describe {
         Describe {
@@ -427,6 +449,220 @@ impl Describe {
             return Step::Continue;
         }
         self.feed_line(line, line_no)
+    }
+
+    /// Reads the rest of a pod in one go when it is laid out the way kubectl
+    /// prints it. `body` follows the pod's `Name:` line, the only line this
+    /// pod has read; its first line is number `first_line_no`. Returns where
+    /// the next pod's `Name:` line starts in `body`, where it ends (its
+    /// `\n`), and how many lines came before it: the pod then holds what
+    /// [`feed`](Self::feed)ing those lines one by one leaves it with, and
+    /// the next step is its [`Step::NextPod`].
+    ///
+    /// `None` when a line leaves kubectl's layout (tabs, `\r`, markdown
+    /// markers, a `Message:` in a State block, a field at an indentation
+    /// kubectl does not use, a problem), when the pod might end early (text
+    /// at column 0, a long run of lines it would not understand), or when
+    /// `body` ends first. The pod is then spent: start it again from its
+    /// `Name:` line and feed it line by line.
+    ///
+    /// Each line is told apart by its indentation and first byte first, as
+    /// `skippable` does; only the lines `feed` acts on are split, and they
+    /// go to the same methods. `tests::whole_pods_read_like_lines` holds the
+    /// two to the same records.
+    pub fn feed_pod(&mut self, body: &[u8], first_line_no: u64) -> Option<(usize, usize, u64)> {
+        let fresh = self.base_indent == Some(0)
+            && self.pod_name.is_some()
+            && self.container.is_none()
+            && self.block.is_none()
+            && self.records.is_empty()
+            && self.problems.is_empty()
+            && self.section == Section::None
+            && !self.in_events;
+        if !fresh {
+            return None;
+        }
+        // Lines since one that certainly resets `unknown_run`, counting
+        // every line that might raise it: never less than the pod's own count.
+        let mut run = 0usize;
+        let mut start = 0;
+        let mut line_no = first_line_no;
+        for nl in util::Newlines::new(body) {
+            let line = &body[start..nl];
+            let at = start;
+            start = nl + 1;
+            let this = line_no;
+            line_no += 1;
+            let k = line.iter().take_while(|&&b| b == b' ').count();
+            let Some(&first) = line.get(k) else { continue };
+            if first == b'\t' || line.last() == Some(&b'\r') {
+                return None;
+            }
+            if k == 0 {
+                if !first.is_ascii_uppercase() || !crate::frame::is_plain(line) {
+                    return None;
+                }
+                let end = key_end(line)?;
+                let key = &line[..end];
+                if key == b"Name" {
+                    return Some((at, nl, this - first_line_no));
+                }
+                self.whole_pod_key(key, line)?;
+                run = 0;
+                continue;
+            }
+            if self.in_events {
+                self.note_event(line);
+                run = 0;
+                continue;
+            }
+            if matches!(first, b'*' | b'>') || (first == b'-' && line.get(k + 1) == Some(&b' ')) {
+                return None;
+            }
+            let run_step = if self.block.is_some() {
+                self.whole_pod_block_line(line, k, this)?
+            } else if let Some(c) = &self.container {
+                match c.field_indent {
+                    // The first line under a header sets the field indentation.
+                    None if k == 4 => {
+                        let d = split_line(line);
+                        let key = d.key?;
+                        match is_state_line_key(key) {
+                            Some(state) => self.open_block(state, d.value, 4),
+                            None => {
+                                self.container_mut().field_indent = Some(4);
+                                self.container_field(key, d.value);
+                            }
+                        }
+                        Run::Reset
+                    }
+                    Some(4) if k > 4 => Run::count_if(first == b'-'),
+                    Some(4) if k == 4 => {
+                        if !first.is_ascii_uppercase() {
+                            return None;
+                        }
+                        if self.skippable(line) {
+                            continue;
+                        }
+                        let d = split_line(line);
+                        let key = d.key?;
+                        match is_state_line_key(key) {
+                            Some(state) => self.open_block(state, d.value, 4),
+                            None => self.container_field(key, d.value),
+                        }
+                        Run::Reset
+                    }
+                    Some(4) if k == 2 => {
+                        self.whole_pod_header(line)?;
+                        Run::Reset
+                    }
+                    _ => return None,
+                }
+            } else {
+                match self.section {
+                    Section::App | Section::Init | Section::Ephemeral if k == 2 => {
+                        self.whole_pod_header(line)?;
+                        Run::Reset
+                    }
+                    Section::None if self.section_indent.is_none() && is_state_line_start(&line[k..]) => return None,
+                    // Skipped, but for `-` lines, which the full path counts.
+                    Section::None if self.section_indent.is_none() => Run::count_if(first == b'-'),
+                    Section::Other if k > self.section_indent.map_or(0, |si| si + 2) => Run::count_if(first == b'-'),
+                    // A key resets the count, other text counts: count both.
+                    Section::Other => Run::Count,
+                    _ => return None,
+                }
+            };
+            match run_step {
+                Run::Reset => run = 0,
+                Run::Same => {}
+                Run::Count => {
+                    run += 1;
+                    if run > MAX_UNKNOWN_RUN {
+                        return None;
+                    }
+                }
+            }
+            if self.records.len() >= MAX_HELD {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// A pod-level key at column 0 (not `Name`), as the full path takes it.
+    fn whole_pod_key(&mut self, key: &[u8], line: &[u8]) -> Option<()> {
+        if is_state_line_key(key).is_some() {
+            return None;
+        }
+        let value = || key_value(util::trim_end(line)).1;
+        if let Some(sec) = section_of(key) {
+            if !value().is_empty() {
+                return None;
+            }
+            self.enter_section(sec, 0);
+            return Some(());
+        }
+        self.close_container();
+        self.section = self.section_after_pod_key(key);
+        self.in_events = key == b"Events";
+        match key {
+            b"Namespace" => self.namespace = nonempty(value()),
+            b"Reason" => self.pod_reason = nonempty(first_token(value())),
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// `  name:` at indentation 2 in a container section: the next container.
+    fn whole_pod_header(&mut self, line: &[u8]) -> Option<()> {
+        let d = split_line(line);
+        let key = d.key?;
+        if !(d.value.is_empty() && is_dns_name(key)) {
+            return None;
+        }
+        self.start_container(key, 2);
+        Some(())
+    }
+
+    /// A line at indentation `k` while a State block (opened at 4) is open:
+    /// every such line takes the full path. Returns whether it may count as
+    /// not understood.
+    fn whole_pod_block_line(&mut self, line: &[u8], k: usize, line_no: u64) -> Option<Run> {
+        let d = split_line(line);
+        let Some(key) = d.key else {
+            // (At 3 or less the text could be a container header.)
+            return if k >= 4 { Some(Run::Count) } else { None };
+        };
+        if k == 2 {
+            if d.value.is_empty() && is_dns_name(key) {
+                self.start_container(key, 2);
+            } else if is_state_line_key(key).is_some() {
+                return None;
+            } else {
+                self.close_block();
+            }
+            return Some(Run::Reset);
+        }
+        if k < 4 {
+            return None;
+        }
+        if is_state_key(key) {
+            if key == b"Message" {
+                return None;
+            }
+            self.state_field(key, d.value, line_no);
+            return if self.problems.is_empty() { Some(Run::Reset) } else { None };
+        }
+        if let Some(state) = is_state_line_key(key) {
+            if k != 4 {
+                return None;
+            }
+            self.open_block(state, d.value, 4);
+        } else if k == 4 {
+            self.container_field(key, d.value);
+        }
+        Some(Run::Reset)
     }
 
     #[inline(never)]
@@ -539,26 +775,7 @@ impl Describe {
         // A new State / Last State block.
         if let Some(state) = is_state_line_key(key) {
             if self.section != Section::Other {
-                self.close_block();
-                let indent = d.indent;
-                let c = self.container_mut();
-                if c.field_indent.is_none() {
-                    c.field_indent = Some(indent);
-                }
-                self.block = Some(StateBlock {
-                    state,
-                    terminated: first_token(d.value) == b"Terminated",
-                    indent,
-                    reason: None,
-                    message: None,
-                    message_open: false,
-                    message_lines: 0,
-                    exit_code: None,
-                    exit_line: 0,
-                    signal: None,
-                    started: None,
-                    finished: None,
-                });
+                self.open_block(state, d.value, d.indent);
             }
             return Step::Continue;
         }
@@ -570,13 +787,7 @@ impl Describe {
                 c.field_indent = Some(indent);
             }
             if c.field_indent == Some(indent) {
-                self.close_block();
-                let c = self.container_mut();
-                match key {
-                    b"Container ID" => c.id = nonempty(d.value),
-                    b"Restart Count" => c.restart_count = whole_int(d.value).and_then(|v| u64::try_from(v).ok()),
-                    _ => {}
-                }
+                self.container_field(key, d.value);
                 return Step::Continue;
             }
         }
@@ -770,6 +981,40 @@ impl Describe {
             first_record: self.records.len(),
             ..Container::default()
         });
+    }
+
+    /// A `State:` / `Last State:` line at `indent` (outside the non-container sections).
+    fn open_block(&mut self, state: State, value: &[u8], indent: usize) {
+        self.close_block();
+        let c = self.container_mut();
+        if c.field_indent.is_none() {
+            c.field_indent = Some(indent);
+        }
+        self.block = Some(StateBlock {
+            state,
+            terminated: first_token(value) == b"Terminated",
+            indent,
+            reason: None,
+            message: None,
+            message_open: false,
+            message_lines: 0,
+            exit_code: None,
+            exit_line: 0,
+            signal: None,
+            started: None,
+            finished: None,
+        });
+    }
+
+    /// A key at the open container's field indentation: it ends a State block.
+    fn container_field(&mut self, key: &[u8], value: &[u8]) {
+        self.close_block();
+        let c = self.container_mut();
+        match key {
+            b"Container ID" => c.id = nonempty(value),
+            b"Restart Count" => c.restart_count = whole_int(value).and_then(|v| u64::try_from(v).ok()),
+            _ => {}
+        }
     }
 
     fn container_mut(&mut self) -> &mut Container {
@@ -1080,6 +1325,168 @@ mod tests {
             prop_assert!(d.finish().is_empty());
             prop_assert!(d.problems.is_empty());
         }
+    }
+
+    /// Lines for whole pods: kubectl's own, and ones that take a pod off
+    /// its layout or end it early.
+    const WHOLE: &[&str] = &[
+        "      Exit Code:    137",
+        "      Exit Code:    2   # comment",
+        "      Exit Code:    x",
+        "      Signal:       9",
+        "      Finished:     Sun, 28 Jan 2024 08:59:01 +0000",
+        "      Reason:       OOMKilled",
+        "      Message:      boom",
+        "    Reason:         Error",
+        "    Exit Code:      1",
+        "    Last Termination State:  Terminated",
+        "    State:          Waiting",
+        "    State:Terminated",
+        "    image:  lower",
+        "    - item",
+        "   Three:  odd",
+        "     Five:  odd",
+        "  Reason:  at two",
+        "  Exit Code:  3",
+        "  State:  Terminated",
+        "  lone",
+        "  web",
+        "  Ready:  at two",
+        "        Deep:  key",
+        "        Exit Code:  5",
+        "          deeper text",
+        "      --arg",
+        "      * star",
+        "      > quote",
+        "      > Exit Code: 4",
+        "  ...",
+        "State:          Terminated",
+        "Exit Code:    9",
+        "stray text at column zero",
+        "web:",
+        "Containers:  web:",
+        "Ephemeral Containers:",
+        "Weird Key:x",
+        "Jan 28 09:05:11 node-3 kubelet[2231]: I0128 hello",
+        "12 Jan 2024 hello",
+        "- Name: pasted",
+        "Name:             web-3",
+        "Name:",
+        "  Name:  volume",
+        "    Restart Count:  x",
+        "Node:  node-1\r",
+    ];
+
+    /// A container as kubectl prints it, with one or two State blocks.
+    const CONTAINER: &[&str] = &[
+        "  web:",
+        "    Container ID:   containerd://aaaa",
+        "    Image:          registry.local/web:1.0",
+        "    Args:",
+        "      --flag=1",
+        "    State:          Waiting",
+        "      Reason:       CrashLoopBackOff",
+        "    Last State:     Terminated",
+        "      Reason:       Error",
+        "      Exit Code:    1",
+        "      Started:      Sun, 28 Jan 2024 08:54:01 +0000",
+        "      Finished:     Sun, 28 Jan 2024 08:59:01 +0000",
+        "    Ready:          False",
+        "    Restart Count:  3",
+        "    Limits:",
+        "      memory:  512Mi",
+        "    Mounts:",
+        "      /var/run from x (ro)",
+    ];
+
+    /// Pods built from kubectl's layout (header keys, sections, containers,
+    /// the tail), with lines of [`SAFE`] and [`WHOLE`] put in and left out.
+    fn whole_pod() -> impl Strategy<Value = Vec<&'static str>> {
+        let section = prop::sample::select(&["Containers:", "Init Containers:", "Ephemeral Containers:"][..]);
+        let container = prop::collection::vec(prop::bool::weighted(0.9), CONTAINER.len())
+            .prop_map(|keep| CONTAINER.iter().zip(keep).filter(|(_, k)| *k).map(|(l, _)| *l).collect::<Vec<_>>());
+        let part = (section, prop::collection::vec(container, 0..3))
+            .prop_map(|(s, cs)| std::iter::once(s).chain(cs.into_iter().flatten()).collect::<Vec<_>>());
+        let odd = prop_oneof![3 => prop::sample::select(SAFE), 2 => prop::sample::select(WHOLE)];
+        (
+            prop::collection::vec(part, 0..3),
+            prop::collection::vec((any::<prop::sample::Index>(), odd), 0..3),
+            prop::bool::ANY,
+            prop_oneof![3 => Just(0usize), 1 => MAX_UNKNOWN_RUN - 3..MAX_UNKNOWN_RUN + 3],
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(parts, odd, tail, run, run_at)| {
+                let mut lines: Vec<&str> = vec!["Namespace:        prod", "Labels:           app=web", "                  hash=abc"];
+                lines.extend(parts.into_iter().flatten());
+                if tail {
+                    lines.extend(["Conditions:", "  Type   Status", "Volumes:", "  x:", "    Type:  Projected", "Events:"]);
+                    lines.extend(["  Warning  Unhealthy  5m  kubelet  Liveness probe failed: HTTP probe failed"]);
+                }
+                for (at, l) in odd {
+                    let i = at.index(lines.len() + 1);
+                    lines.insert(i, l);
+                }
+                // Around the limit of lines in a row the pod does not understand.
+                let i = run_at.index(lines.len() + 1);
+                lines.splice(i..i, std::iter::repeat_n("      --flag=1", run));
+                lines
+            })
+    }
+
+    /// Feeds `body` line by line after a `Name:` line, as the scanner's fast
+    /// path does: the pod, the number of lines it took, and the step that ended it.
+    fn by_lines(body: &str) -> (Describe, usize, Step) {
+        let mut d = Describe::new();
+        d.feed(b"Name:             web-1", 1);
+        for (i, l) in body.split_terminator('\n').enumerate() {
+            let step = d.feed(l.strip_suffix('\r').unwrap_or(l).as_bytes(), i as u64 + 2);
+            if step != Step::Continue {
+                return (d, i, step);
+            }
+        }
+        (d, usize::MAX, Step::Continue)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// `feed_pod` leaves a pod as feeding its lines one by one does: same
+        /// lines up to the same next `Name:` line, same records and problems.
+        #[test]
+        fn whole_pods_read_like_lines(lines in whole_pod(), tail in prop_oneof![8 => Just("Name:  web-2\n"), 1 => Just("Name:  web-2"), 1 => Just("")]) {
+            let body = format!("{}{tail}", lines.iter().map(|l| format!("{l}\n")).collect::<String>());
+            let mut fast = Describe::new();
+            fast.feed(b"Name:             web-1", 1);
+            let Some((at, end, n)) = fast.feed_pod(body.as_bytes(), 2) else { return Ok(()) };
+            let (mut slow, stopped, step) = by_lines(&body);
+            prop_assert_eq!(step, Step::NextPod);
+            prop_assert_eq!(stopped as u64, n);
+            prop_assert_eq!(body[..at].matches('\n').count() as u64, n);
+            prop_assert_eq!(body.as_bytes()[end], b'\n');
+            prop_assert!(body[at..end].starts_with("Name:"));
+            prop_assert_eq!(fast.finish(), slow.finish());
+            prop_assert_eq!(&fast.problems, &slow.problems);
+            prop_assert!(fast.problems.is_empty());
+        }
+    }
+
+    /// kubectl's own layout is read in one go, with its records.
+    #[test]
+    fn whole_pod_of_kubectl() {
+        let body = "Namespace:        prod\nPriority:         0\nLabels:           app=web\n                  pod-template-hash=abc\nStatus:           Running\nInit Containers:\n  init:\n    Container ID:   containerd://i1\n    Command:\n      sh\n      -c\n    State:          Terminated\n      Reason:       Completed\n      Exit Code:    0\n      Started:      Sun, 28 Jan 2024 08:29:48 +0000\n      Finished:     Sun, 28 Jan 2024 08:39:54 +0000\n    Ready:          True\n    Restart Count:  0\nContainers:\n  web:\n    Container ID:   containerd://w1\n    Args:\n      --config=/etc/app.yaml\n    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n    Ready:          False\n    Restart Count:  7\n    Limits:\n      memory:  512Mi\n    Environment:\n      A:  1\n    Mounts:\n      /var/run from x (ro)\nConditions:\n  Type              Status\n  Ready             False\nVolumes:\n  x:\n    Type:  Projected\nQoS Class:  Burstable\nEvents:\n  Type     Reason     Age  From     Message\n  ----     ------     ---  ----     -------\n  Warning  Unhealthy  5m   kubelet  Liveness probe failed: HTTP probe failed\nName:  next\n";
+        let mut d = Describe::new();
+        d.feed(b"Name:             web-1", 1);
+        let (at, _, n) = d.feed_pod(body.as_bytes(), 2).expect("kubectl's layout");
+        assert_eq!(&body[at..at + 5], "Name:");
+        assert_eq!(n, body[..at].lines().count() as u64);
+        let recs = d.finish();
+        let got: Vec<_> = recs
+            .iter()
+            .map(|r| (r.container.as_deref(), r.raw_exit_code, r.init, r.restart_count, r.line, r.hints.liveness_failed))
+            .collect();
+        assert_eq!(got, [(Some("init"), Some(0), Some(true), Some(0), 15, true), (Some("web"), Some(137), Some(false), Some(7), 29, true)]);
+        assert_eq!(recs[1].container_id.as_deref(), Some("containerd://w1"));
+        assert_eq!(recs[0].started_at.as_deref(), Some("2024-01-28T08:29:48Z"));
     }
 
     #[test]

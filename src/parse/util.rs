@@ -72,6 +72,62 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
+/// Where the `\n` bytes of `hay` are, in order, found eight bytes at a time.
+/// For text of short lines (describe's 40 bytes on average) this costs less
+/// than a memchr call per line, whose set-up dominates at that length.
+pub struct Newlines<'a> {
+    hay: &'a [u8],
+    /// Start of the word `mask` was taken from.
+    word: usize,
+    /// High bit of each byte of that word that is still to report.
+    mask: u64,
+}
+
+impl<'a> Newlines<'a> {
+    pub fn new(hay: &'a [u8]) -> Newlines<'a> {
+        let mut n = Newlines { hay, word: 0, mask: 0 };
+        n.mask = n.load(0);
+        n
+    }
+
+    /// The newline mask of the (zero-padded) word at `at`.
+    #[inline]
+    fn load(&self, at: usize) -> u64 {
+        let w = match self.hay.get(at..at + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([0; 8])),
+            None => {
+                let mut w = [0u8; 8];
+                let rest = self.hay.get(at..).unwrap_or(&[]);
+                w[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(w)
+            }
+        };
+        // Exact per-byte equality (no carries between bytes): high bit set
+        // where the byte is `\n`.
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let t = w ^ 0x0a0a_0a0a_0a0a_0a0a;
+        !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7)
+    }
+}
+
+impl Iterator for Newlines<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.word += 8;
+            if self.word >= self.hay.len() {
+                return None;
+            }
+            self.mask = self.load(self.word);
+        }
+        let at = self.word + (self.mask.trailing_zeros() / 8) as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
+    }
+}
+
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
@@ -234,6 +290,20 @@ mod tests {
         let f = table_fields(row);
         assert_eq!(f.last(), Some(&&b"loving_jang"[..]));
         assert!(f.contains(&&b"Exited (-127) 3 seconds ago"[..]));
+    }
+
+    #[test]
+    fn newlines_like_memchr() {
+        let mut text = Vec::new();
+        for i in 0..300u32 {
+            text.extend(std::iter::repeat_n(b'x', (i * 7 % 23) as usize));
+            text.push(if i % 5 == 0 { 0x8a } else { b'\n' });
+        }
+        for len in 0..text.len() {
+            let hay = &text[..len];
+            let want: Vec<usize> = memchr::memchr_iter(b'\n', hay).collect();
+            assert_eq!(Newlines::new(hay).collect::<Vec<_>>(), want, "len {len}");
+        }
     }
 
     #[test]
