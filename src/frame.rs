@@ -172,11 +172,17 @@ pub fn is_plain(line: &[u8]) -> bool {
 /// Cheap test for `<month token> <day> HH:MM:SS`: a `:` two and five bytes
 /// after the day's digits, within the first 24 bytes.
 fn maybe_syslog_time(line: &[u8]) -> bool {
-    let Some(sp) = line.iter().take(13).position(|&b| b == b' ') else { return false };
-    let rest = &line[sp..];
-    let rest = &rest[rest.iter().take_while(|&&b| b == b' ').count()..];
-    let d = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    (1..=2).contains(&d) && rest.get(d + 3) == Some(&b':') && rest.get(d + 6) == Some(&b':')
+    let head = &line[..line.len().min(13)];
+    let Some(mut i) = head.iter().position(|&b| b == b' ') else { return false };
+    while line.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    // (Three digits or more are no day.)
+    let mut d = 0;
+    while d < 3 && line.get(i + d).is_some_and(u8::is_ascii_digit) {
+        d += 1;
+    }
+    (1..=2).contains(&d) && line.get(i + d + 3) == Some(&b':') && line.get(i + d + 6) == Some(&b':')
 }
 
 fn is_digit(b: u8) -> bool {

@@ -129,8 +129,10 @@ pub struct Record {
 impl Record {
     /// An empty record of `format`; parsers fill in what they read.
     pub fn new(format: Format) -> Record {
+        // One empty source shared by all new records (scanners set theirs).
+        static NO_SOURCE: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
         Record {
-            source: Arc::from(""),
+            source: NO_SOURCE.get_or_init(|| Arc::from("")).clone(),
             line: 0,
             format,
             namespace: None,

@@ -153,6 +153,22 @@ fn is_state_line_start(body: &[u8]) -> bool {
     key_end(body).is_some_and(|e| is_state_line_key(&body[..e]).is_some())
 }
 
+/// True for a container field line (without its indentation) that only
+/// matters for closing a State block: a capitalized line that is none of
+/// the fields a container keeps.
+#[inline]
+fn is_passive_field(body: &[u8]) -> bool {
+    let keep: &[&[u8]] = match body.first() {
+        Some(b'C') => &[b"Container ID:"],
+        Some(b'S') => &[b"State:"],
+        Some(b'L') => &[b"Last State:", b"Last Termination State:"],
+        Some(b'R') => &[b"Restart Count:"],
+        Some(b) if b.is_ascii_uppercase() => return true,
+        _ => return false,
+    };
+    !keep.iter().any(|k| body.starts_with(k))
+}
+
 /// Keys kubectl's `describePod` prints above the containers.
 fn is_pod_header_key(k: &[u8]) -> bool {
     matches!(
@@ -541,7 +557,8 @@ impl Describe {
                         if !first.is_ascii_uppercase() {
                             return None;
                         }
-                        if self.skippable(line) {
+                        // (What `skippable` decides here, no block being open.)
+                        if is_passive_field(&line[4..]) {
                             continue;
                         }
                         let d = split_line(line);
@@ -845,18 +862,7 @@ impl Describe {
         match &self.container {
             // Container fields other than these only matter for closing a State
             // block, and none is open: skip them without splitting the line.
-            Some(c) if c.field_indent == Some(indent) => {
-                let body = &line[indent..];
-                let keep: &[&[u8]] = match body.first() {
-                    Some(b'C') => &[b"Container ID:"],
-                    Some(b'S') => &[b"State:"],
-                    Some(b'L') => &[b"Last State:", b"Last Termination State:"],
-                    Some(b'R') => &[b"Restart Count:"],
-                    Some(b) if b.is_ascii_uppercase() => return true,
-                    _ => return false,
-                };
-                !keep.iter().any(|k| body.starts_with(k))
-            }
+            Some(c) if c.field_indent == Some(indent) => is_passive_field(&line[indent..]),
             Some(c) => c.field_indent.is_some_and(|f| indent > f),
             None => {
                 matches!(self.section, Section::Other | Section::None)
