@@ -502,13 +502,10 @@ impl Describe {
         // every line that might raise it: never less than the pod's own count.
         let mut run = 0usize;
         let mut start = 0;
-        let mut line_no = first_line_no;
-        for nl in util::Newlines::new(body) {
+        for (this, nl) in (first_line_no..).zip(util::Newlines::new(body)) {
             let line = &body[start..nl];
             let at = start;
             start = nl + 1;
-            let this = line_no;
-            line_no += 1;
             let k = line.iter().take_while(|&&b| b == b' ').count();
             let Some(&first) = line.get(k) else { continue };
             if first == b'\t' || line.last() == Some(&b'\r') {
@@ -1422,10 +1419,18 @@ mod tests {
             any::<prop::sample::Index>(),
         )
             .prop_map(|(parts, odd, tail, run, run_at)| {
-                let mut lines: Vec<&str> = vec!["Namespace:        prod", "Labels:           app=web", "                  hash=abc"];
+                let mut lines: Vec<&str> =
+                    vec!["Namespace:        prod", "Labels:           app=web", "                  hash=abc"];
                 lines.extend(parts.into_iter().flatten());
                 if tail {
-                    lines.extend(["Conditions:", "  Type   Status", "Volumes:", "  x:", "    Type:  Projected", "Events:"]);
+                    lines.extend([
+                        "Conditions:",
+                        "  Type   Status",
+                        "Volumes:",
+                        "  x:",
+                        "    Type:  Projected",
+                        "Events:",
+                    ]);
                     lines.extend(["  Warning  Unhealthy  5m  kubelet  Liveness probe failed: HTTP probe failed"]);
                 }
                 for (at, l) in odd {
@@ -1488,9 +1493,17 @@ mod tests {
         let recs = d.finish();
         let got: Vec<_> = recs
             .iter()
-            .map(|r| (r.container.as_deref(), r.raw_exit_code, r.init, r.restart_count, r.line, r.hints.liveness_failed))
+            .map(|r| {
+                (r.container.as_deref(), r.raw_exit_code, r.init, r.restart_count, r.line, r.hints.liveness_failed)
+            })
             .collect();
-        assert_eq!(got, [(Some("init"), Some(0), Some(true), Some(0), 15, true), (Some("web"), Some(137), Some(false), Some(7), 29, true)]);
+        assert_eq!(
+            got,
+            [
+                (Some("init"), Some(0), Some(true), Some(0), 15, true),
+                (Some("web"), Some(137), Some(false), Some(7), 29, true)
+            ]
+        );
         assert_eq!(recs[1].container_id.as_deref(), Some("containerd://w1"));
         assert_eq!(recs[0].started_at.as_deref(), Some("2024-01-28T08:29:48Z"));
     }
