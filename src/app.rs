@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use crate::cli::{Cli, Command, CommonArgs, LangArg, OutputArg, ScanArgs};
@@ -14,8 +14,8 @@ use crate::metrics::{ExtraLabel, Metrics, MetricsConfig};
 use crate::parse::Item;
 use crate::pipeline::Pipeline;
 use crate::scan::{
-    Dropped, Hints, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM, HINT_SHARE_MAX,
-    HINT_SHARE_START,
+    Dropped, HintKind, Hints, InputFormat, Problem, ScanConfig, ScanOutput, ScanStats, Scanner, CHUNK_HEADROOM,
+    HINT_SHARE_MAX, HINT_SHARE_START,
 };
 use crate::sink::{OutputKind, RecordWriter};
 
@@ -413,7 +413,7 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize, Option<Hints>)>>(1);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
         let want = CHUNK_HEADROOM + cfg.read_size.max(1);
-        let wants_hints = AtomicBool::new(true);
+        let wants_hints = AtomicU8::new(HintKind::Prefilter as u8);
         // Eighths of each chunk the reader searches: one more when it finds
         // the scanner still busy with the chunk before, one less when the
         // scanner finds nothing to take (the two threads share two cores).
@@ -433,11 +433,8 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
                 };
                 let last = !matches!(r, Ok(n) if n > 0);
                 let msg = r.map(|n| {
-                    let hints = if wants_hints.load(Ordering::Relaxed) {
-                        Hints::for_chunk(&b, CHUNK_HEADROOM, n, share.load(Ordering::Relaxed))
-                    } else {
-                        None
-                    };
+                    let kind = HintKind::from_u8(wants_hints.load(Ordering::Relaxed));
+                    let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, n, share.load(Ordering::Relaxed), kind);
                     (b, n, hints)
                 });
                 let sent = match full_tx.try_send(msg) {
@@ -467,7 +464,7 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
                     Ok((_, 0, _)) => break,
                     Ok((b, n, hints)) => {
                         let spare = scanner.feed_chunk(b, n, hints, &mut out);
-                        wants_hints.store(scanner.wants_hints(), Ordering::Relaxed);
+                        wants_hints.store(scanner.wants_hints() as u8, Ordering::Relaxed);
                         let _ = empty_tx.send(spare);
                         total = add(&base, &scanner.stats);
                         out.push(Msg::Stats(total));

@@ -211,6 +211,10 @@ pub struct Scanner {
     /// Bytes of the last chunk passed over by the prefilter and looked at line by line.
     skipped_bytes: usize,
     line_bytes: usize,
+    /// Bytes of the last chunk in describe pods read whole or passed over.
+    pod_bytes: usize,
+    /// Pods taken from the reader thread's hints (for tests).
+    hinted_pods: u64,
     /// `buf[pos..esc_at]` holds no ESC byte (see [`Scanner::esc_limit`]).
     esc_at: usize,
 }
@@ -221,13 +225,56 @@ pub struct Scanner {
 /// one, in order. The search is a pure function of the bytes and literals
 /// never span lines, so the scanner gets the answer [`parse::find`] would
 /// have given from any line start in the range.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+///
+/// Or, for `kubectl describe pods` output, the pods in the tail of the chunk
+/// read ahead whole ([`Describe::feed_pod`]): a pure function of the pod's
+/// bytes too, so the scanner takes each as if it had read the pod itself.
+#[derive(Debug, Default)]
 pub struct Hints {
     from: usize,
     to: usize,
     hits: Vec<usize>,
     /// Hits before this index are behind the scanner.
     next: usize,
+    pods: Vec<WholePod>,
+    /// Pods before this index are behind the scanner.
+    pod_next: usize,
+}
+
+/// What the reader thread does ahead on the tail of each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HintKind {
+    /// Nothing: the scanner reads most lines itself.
+    None = 0,
+    /// The prefilter search (the scanner mostly skips by prefilter).
+    Prefilter = 1,
+    /// Whole describe pods (the scanner mostly reads pods whole).
+    Pods = 2,
+}
+
+impl HintKind {
+    pub fn from_u8(v: u8) -> HintKind {
+        match v {
+            1 => HintKind::Prefilter,
+            2 => HintKind::Pods,
+            _ => HintKind::None,
+        }
+    }
+}
+
+/// A describe pod the reader thread read whole.
+#[derive(Debug)]
+struct WholePod {
+    /// Its `Name:` line `[ls, le)`, as buffer indices.
+    ls: usize,
+    /// The pod after that line and the lines after it, numbered from 1 for
+    /// the line after `Name:`.
+    pod: Option<Box<Describe>>,
+    /// The next pod's `Name:` line `[next_ls, next_le)`, and the number of
+    /// lines before it.
+    next_ls: usize,
+    next_le: usize,
+    lines: u64,
 }
 
 /// How many eighths of each chunk the reader thread searches at most; it
@@ -237,9 +284,17 @@ pub const HINT_SHARE_MAX: usize = 6;
 pub const HINT_SHARE_START: usize = 3;
 
 impl Hints {
-    /// Searches the last `eighths`/8 of `chunk[start..start + n]` (the bytes
-    /// of one read, at their place in the buffer the scanner will use).
-    pub fn for_chunk(chunk: &[u8], start: usize, n: usize, eighths: usize) -> Option<Hints> {
+    /// Does `kind` of work over the last `eighths`/8 of `chunk[start..start + n]`
+    /// (the bytes of one read, at their place in the buffer the scanner will use).
+    pub fn for_chunk(chunk: &[u8], start: usize, n: usize, eighths: usize, kind: HintKind) -> Option<Hints> {
+        match kind {
+            HintKind::None => None,
+            HintKind::Prefilter => Hints::search(chunk, start, n, eighths),
+            HintKind::Pods => Hints::read_pods(chunk, start, n, eighths),
+        }
+    }
+
+    fn search(chunk: &[u8], start: usize, n: usize, eighths: usize) -> Option<Hints> {
         let data = chunk.get(start..start.checked_add(n)?)?;
         if eighths == 0 {
             return None;
@@ -257,7 +312,47 @@ impl Hints {
             hits.push(start + at);
             p = memchr::memchr(b'\n', &data[at..to]).map_or(to, |nl| at + nl + 1);
         }
-        Some(Hints { from: start + from, to: start + to, hits, next: 0 })
+        Some(Hints { from: start + from, to: start + to, hits, next: 0, ..Hints::default() })
+    }
+
+    /// Reads whole the pods whose `Name:` line starts in the last
+    /// `eighths`/8 of the data and that end (at the next `Name:` line)
+    /// before its end and before any ESC byte, as the scanner would
+    /// ([`Scanner::read_whole_pod`]).
+    fn read_pods(chunk: &[u8], start: usize, n: usize, eighths: usize) -> Option<Hints> {
+        static NAME: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        let name = NAME.get_or_init(|| memchr::memmem::Finder::new(b"\nName:"));
+        let data = chunk.get(start..start.checked_add(n)?)?;
+        if eighths == 0 {
+            return None;
+        }
+        let mid = n - n / 8 * eighths.min(8);
+        let mut ls = mid + name.find(data.get(mid..)?)? + 1;
+        let esc = memchr::memchr(0x1b, &data[ls..]).map_or(n, |e| ls + e);
+        let mut pods = Vec::new();
+        while let Some(le) = memchr::memchr(b'\n', &data[ls..esc]).map(|e| ls + e) {
+            let line = &data[ls..le];
+            let mut pod = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), 0);
+            match pod.feed_pod(&data[le + 1..esc], 1) {
+                Some((at, end, lines)) => {
+                    let next_ls = le + 1 + at;
+                    pods.push(WholePod {
+                        ls: start + ls,
+                        pod: Some(pod),
+                        next_ls: start + next_ls,
+                        next_le: start + le + 1 + end,
+                        lines,
+                    });
+                    ls = next_ls;
+                }
+                None => match name.find(&data[le..esc]) {
+                    Some(p) => ls = le + p + 1,
+                    None => break,
+                },
+            }
+        }
+        // (An empty range of prefilter hits: the scanner searches itself.)
+        (!pods.is_empty()).then(|| Hints { from: start, to: start, pods, ..Hints::default() })
     }
 }
 
@@ -297,6 +392,8 @@ impl Scanner {
             hints: None,
             skipped_bytes: 0,
             line_bytes: 0,
+            pod_bytes: 0,
+            hinted_pods: 0,
             esc_at: 0,
         }
     }
@@ -484,6 +581,7 @@ impl Scanner {
         self.hints = hints.filter(|h| CHUNK_HEADROOM <= h.from && h.to <= self.filled);
         self.skipped_bytes = 0;
         self.line_bytes = 0;
+        self.pod_bytes = 0;
         self.process(out);
         self.hints = None;
         old
@@ -491,8 +589,14 @@ impl Scanner {
 
     /// True when the last chunk was mostly passed over by the prefilter, so
     /// that the reader thread's share of the search would be used.
-    pub fn wants_hints(&self) -> bool {
-        self.skipped_bytes >= self.line_bytes
+    pub fn wants_hints(&self) -> HintKind {
+        if self.pod_bytes * 2 >= self.skipped_bytes + self.line_bytes && self.pod_bytes > 0 {
+            HintKind::Pods
+        } else if self.skipped_bytes >= self.line_bytes {
+            HintKind::Prefilter
+        } else {
+            HintKind::None
+        }
     }
 
     /// The first prefilter hit in `buf[self.pos..end]` ([`parse::find`]),
@@ -814,13 +918,18 @@ impl Scanner {
                     // A pod laid out as kubectl prints it is read in one go;
                     // one with nothing to report that cannot end before the
                     // next pod is only counted. Either way: go on at the next `Name:`.
-                    let (nx, nx_end, n) = match self.read_whole_pod(ls, le, esc) {
+                    let whole = match self.hinted_pod(ls, esc) {
+                        Some(whole) => Some(whole),
+                        None => self.read_whole_pod(ls, le, esc),
+                    };
+                    let (nx, nx_end, n) = match whole {
                         Some(whole) => whole,
                         None => {
                             let Some((nx, nx_end)) = self.inert_pod_end(ls, le, end) else { break };
                             (nx, nx_end, bytecount::count(&self.buf[next..nx], b'\n') as u64)
                         }
                     };
+                    self.pod_bytes += nx - ls;
                     self.pos = nx;
                     self.line_pos = nx;
                     self.counted_pos = nx;
@@ -854,6 +963,26 @@ impl Scanner {
         self.floor = ls;
         self.mode = Mode::Describe(d);
         self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
+    }
+
+    /// The pod whose `Name:` line starts at `ls` (and that has read only
+    /// that line), as the reader thread read it whole ([`Hints::read_pods`]):
+    /// what [`Scanner::read_whole_pod`] would give, when it would give it
+    /// (the pod ends before `limit`).
+    fn hinted_pod(&mut self, ls: usize, limit: usize) -> Option<(usize, usize, u64)> {
+        let h = self.hints.as_mut()?;
+        while h.pods.get(h.pod_next).is_some_and(|p| p.ls < ls) {
+            h.pod_next += 1;
+        }
+        let p = h.pods.get_mut(h.pod_next).filter(|p| p.ls == ls && p.next_le < limit)?;
+        let Mode::Describe(d) = &mut self.mode else { return None };
+        let mut pod = p.pod.take()?;
+        h.pod_next += 1;
+        // The reader numbered the line after `Name:` 1.
+        pod.shift_lines(self.line_no - 1);
+        *d = pod;
+        self.hinted_pods += 1;
+        Some((p.next_ls, p.next_le, p.lines))
     }
 
     /// Has the describe pod whose `Name:` line is `[ls, le)` (and that has
@@ -1706,21 +1835,28 @@ pub fn scan_bytes(source: &str, data: &[u8], cfg: ScanConfig) -> Collect {
 }
 
 /// Scans `data` handed over as in-place chunks of `size` bytes, the one-shot
-/// reader thread's path ([`Scanner::feed_chunk`]), with the reader's
-/// prefilter hints over the last `hint_eighths`/8 of each chunk.
+/// reader thread's path ([`Scanner::feed_chunk`]), with the reader's hints
+/// (of the kind the scanner asks for) over the last `hint_eighths`/8 of each chunk.
 pub fn scan_chunks(source: &str, data: &[u8], cfg: ScanConfig, size: usize, hint_eighths: usize) -> Collect {
+    scan_chunks_counted(source, data, cfg, size, hint_eighths).0
+}
+
+/// [`scan_chunks`], and how many pods came from the hints.
+fn scan_chunks_counted(source: &str, data: &[u8], cfg: ScanConfig, size: usize, hint_eighths: usize) -> (Collect, u64) {
     let mut s = Scanner::new(source, cfg);
     let mut c = Collect::default();
     let mut spare = Vec::new();
+    let mut kind = HintKind::Prefilter;
     for piece in data.chunks(size.max(1)) {
         let mut b = std::mem::take(&mut spare);
         b.resize(CHUNK_HEADROOM + piece.len(), 0);
         b[CHUNK_HEADROOM..].copy_from_slice(piece);
-        let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), hint_eighths);
+        let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), hint_eighths, kind);
         spare = s.feed_chunk(b, piece.len(), hints, &mut c);
+        kind = s.wants_hints();
     }
     s.finish(&mut c);
-    c
+    (c, s.hinted_pods)
 }
 
 #[cfg(test)]
@@ -1740,6 +1876,48 @@ mod tests {
         "event=exit and exitCode=1",
     ];
 
+    /// Pods read whole on the reader thread give what the scanner reads
+    /// itself: kubectl's pods among the describe fixtures (pastes, tabs,
+    /// messages, colors), at any share and chunk size.
+    #[test]
+    fn pods_read_ahead_equal_pods_read_here() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixtures")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt") && p.to_string_lossy().contains("describe"))
+            .collect();
+        names.sort();
+        let mut data = Vec::new();
+        for round in 0..40 {
+            for (i, p) in names.iter().enumerate() {
+                if (round + i) % 3 == 0 {
+                    data.extend(std::fs::read(p).expect("fixture"));
+                    data.push(b'\n');
+                }
+                let code = (round * 7 + i) % 256;
+                data.extend(
+                    format!(
+                        "Name:         web-{round}-{i}\nNamespace:    prod\nContainers:\n  web:\n    Container ID:  containerd://{i}\n    State:         Terminated\n      Reason:      Error\n      Exit Code:   {code}\n    Restart Count:  {round}\nEvents:  <none>\n"
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+        let want = scan_bytes("t", &data, ScanConfig::default());
+        assert!(want.records().len() > 1000);
+        let mut hinted_somewhere = false;
+        for size in [2_000usize, 9_000, 65_536, 1 << 20] {
+            for eighths in [1usize, 3, 6, 8] {
+                let (got, hinted) = scan_chunks_counted("t", &data, ScanConfig::default(), size, eighths);
+                assert_eq!(got.records(), want.records(), "chunks of {size}, {eighths}/8 read ahead");
+                assert_eq!(got.problems, want.problems);
+                hinted_somewhere |= hinted > 0;
+            }
+        }
+        assert!(hinted_somewhere);
+    }
+
     proptest! {
         /// From any line start and up to any line start, the hints give what
         /// the search over the buffer gives; positions visited in any order.
@@ -1758,7 +1936,9 @@ mod tests {
             data.extend_from_slice(tail.as_bytes());
             let mut buf = vec![b'q'; CHUNK_HEADROOM];
             buf.extend_from_slice(&data);
-            let Some(hints) = Hints::for_chunk(&buf, CHUNK_HEADROOM, data.len(), eighths) else { return Ok(()) };
+            let Some(hints) = Hints::for_chunk(&buf, CHUNK_HEADROOM, data.len(), eighths, HintKind::Prefilter) else {
+                return Ok(());
+            };
             let full = CHUNK_HEADROOM + memchr::memrchr(b'\n', &data).map_or(0, |n| n + 1);
             let mut starts: Vec<usize> = std::iter::once(CHUNK_HEADROOM)
                 .chain(memchr::memchr_iter(b'\n', &data).map(|n| CHUNK_HEADROOM + n + 1))

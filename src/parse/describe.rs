@@ -1116,6 +1116,20 @@ impl Describe {
         r.hints.deadline_exceeded |= self.pod_reason.as_deref() == Some("DeadlineExceeded");
     }
 
+    /// Moves the line numbers the pod has noted `by` lines on (a pod read
+    /// ahead with its lines numbered from 1, see [`Describe::feed_pod`]).
+    pub fn shift_lines(&mut self, by: u64) {
+        for r in &mut self.records {
+            r.line += by;
+        }
+        if let Some(b) = self.block.as_mut() {
+            b.exit_line += by;
+        }
+        for p in &mut self.problems {
+            p.line += by;
+        }
+    }
+
     /// Records of finished containers, released early when a pod holds more
     /// than [`MAX_HELD`] (a pod that never ends must not grow memory).
     pub fn release_if_full(&mut self) -> Vec<Record> {
