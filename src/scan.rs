@@ -906,8 +906,14 @@ impl Scanner {
                 // line starts the next one.
                 let mut ls = ls;
                 loop {
-                    let line = &self.buf[ls..le];
-                    let d = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no);
+                    // The reader thread may have read this pod already.
+                    let (d, hinted) = match self.hinted_pod(ls, esc) {
+                        Some((d, whole)) => (d, Some(whole)),
+                        None => {
+                            let line = &self.buf[ls..le];
+                            (Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no), None)
+                        }
+                    };
                     self.next_pod(d, ls, self.line_no, out);
                     let next = le + 1;
                     self.pos = next;
@@ -918,7 +924,7 @@ impl Scanner {
                     // A pod laid out as kubectl prints it is read in one go;
                     // one with nothing to report that cannot end before the
                     // next pod is only counted. Either way: go on at the next `Name:`.
-                    let whole = match self.hinted_pod(ls, esc) {
+                    let whole = match hinted {
                         Some(whole) => Some(whole),
                         None => self.read_whole_pod(ls, le, esc),
                     };
@@ -965,24 +971,23 @@ impl Scanner {
         self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
     }
 
-    /// The pod whose `Name:` line starts at `ls` (and that has read only
-    /// that line), as the reader thread read it whole ([`Hints::read_pods`]):
-    /// what [`Scanner::read_whole_pod`] would give, when it would give it
-    /// (the pod ends before `limit`).
-    fn hinted_pod(&mut self, ls: usize, limit: usize) -> Option<(usize, usize, u64)> {
+    /// The pod whose `Name:` line (line `self.line_no`) starts at `ls`, as
+    /// the reader thread read it whole ([`Hints::read_pods`]), with where
+    /// the next pod's `Name:` line starts and ends and the lines before it:
+    /// what starting the pod and [`Scanner::read_whole_pod`] would give,
+    /// when they would give it (the pod ends before `limit`).
+    fn hinted_pod(&mut self, ls: usize, limit: usize) -> Option<(Box<Describe>, (usize, usize, u64))> {
         let h = self.hints.as_mut()?;
         while h.pods.get(h.pod_next).is_some_and(|p| p.ls < ls) {
             h.pod_next += 1;
         }
         let p = h.pods.get_mut(h.pod_next).filter(|p| p.ls == ls && p.next_le < limit)?;
-        let Mode::Describe(d) = &mut self.mode else { return None };
         let mut pod = p.pod.take()?;
         h.pod_next += 1;
         // The reader numbered the line after `Name:` 1.
-        pod.shift_lines(self.line_no - 1);
-        *d = pod;
+        pod.shift_lines(self.line_no);
         self.hinted_pods += 1;
-        Some((p.next_ls, p.next_le, p.lines))
+        Some((pod, (p.next_ls, p.next_le, p.lines)))
     }
 
     /// Has the describe pod whose `Name:` line is `[ls, le)` (and that has
