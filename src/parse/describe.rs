@@ -518,7 +518,8 @@ impl Describe {
                 let end = key_end(line)?;
                 let key = &line[..end];
                 if key == b"Name" {
-                    return Some((at, nl, this - first_line_no));
+                    // (A pod holding this many records releases them early.)
+                    return (self.records.len() < MAX_HELD).then_some((at, nl, this - first_line_no));
                 }
                 self.whole_pod_key(key, line)?;
                 run = 0;
@@ -1071,7 +1072,7 @@ impl Describe {
         let c = self.container.as_ref();
         let mut r = Record::new(Format::Describe);
         r.line = b.exit_line;
-        r.container = c.and_then(|c| c.name.clone());
+        // (The container's name reaches its records when it closes.)
         r.container_id = c.and_then(|c| c.id.clone());
         r.init = init;
         r.state = Some(b.state);
@@ -1087,30 +1088,49 @@ impl Describe {
     fn close_container(&mut self) {
         self.close_block();
         if let Some(c) = self.container.take() {
-            for r in &mut self.records[c.first_record..] {
+            let recs = &mut self.records[c.first_record..];
+            let last = recs.len().saturating_sub(1);
+            let mut name = c.name;
+            for (i, r) in recs.iter_mut().enumerate() {
                 if r.restart_count.is_none() {
                     r.restart_count = c.restart_count;
                 }
                 if r.container_id.is_none() {
                     r.container_id = c.id.clone();
                 }
+                // (The last one takes what the container no longer needs.)
+                r.container = if i == last { name.take() } else { name.clone() };
             }
         }
     }
 
-    /// Ends the pod: returns its records in order of appearance.
+    /// Ends the pod: returns its records in order of appearance. The pod is
+    /// spent (its name and namespace went to the last record).
     pub fn finish(&mut self) -> Vec<Record> {
         self.close_container();
         let mut out = std::mem::take(&mut self.records);
-        for r in &mut out {
-            self.complete(r);
+        let last = out.len().saturating_sub(1);
+        for (i, r) in out.iter_mut().enumerate() {
+            if i == last {
+                r.pod = self.pod_name.take();
+                r.namespace = self.namespace.take();
+                self.mark(r);
+            } else {
+                self.complete(r);
+            }
         }
         out
     }
 
+    /// Fills in what the pod knows of a record of it.
     fn complete(&self, r: &mut Record) {
-        r.pod = self.pod_name.clone();
-        r.namespace = self.namespace.clone();
+        r.pod.clone_from(&self.pod_name);
+        r.namespace.clone_from(&self.namespace);
+        self.mark(r);
+    }
+
+    /// The pod's evidence on a record of it.
+    fn mark(&self, r: &mut Record) {
         r.hints.liveness_failed |= self.liveness_failed;
         r.hints.evicted |= self.pod_reason.as_deref() == Some("Evicted");
         r.hints.deadline_exceeded |= self.pod_reason.as_deref() == Some("DeadlineExceeded");

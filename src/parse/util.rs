@@ -394,6 +394,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, ..Default::default() })]
+
         /// The short way through `rfc1123` agrees with the general parser,
         /// wrong weekdays and impossible dates included.
         #[test]
