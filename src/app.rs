@@ -328,7 +328,7 @@ enum Msg {
 
 /// Messages per batch: enough to make the hand-off cheap, few enough that
 /// records in flight stay a few hundred kilobytes.
-const BATCH: usize = 1024;
+const BATCH: usize = 256;
 
 /// Collects scanner output into batches for the writing thread.
 struct Batcher {

@@ -71,13 +71,14 @@ pub struct ScanConfig {
     pub max_line: usize,
     /// How far back a block parser may look for where its block starts.
     pub lookback: usize,
-    /// Bytes asked of each `read`.
+    /// Bytes asked of each `read`. (768 KiB: larger reads were no faster,
+    /// and three buffers of them in flight are most of the peak RSS.)
     pub read_size: usize,
 }
 
 impl Default for ScanConfig {
     fn default() -> Self {
-        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 1 << 20 }
+        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 768 << 10 }
     }
 }
 
