@@ -173,10 +173,8 @@ pub fn is_plain(line: &[u8]) -> bool {
 /// after the day's digits, within the first 24 bytes.
 fn maybe_syslog_time(line: &[u8]) -> bool {
     let head = &line[..line.len().min(13)];
-    let Some(mut i) = head.iter().position(|&b| b == b' ') else { return false };
-    while line.get(i) == Some(&b' ') {
-        i += 1;
-    }
+    let Some(sp) = head.iter().position(|&b| b == b' ') else { return false };
+    let i = sp + crate::parse::util::spaces(&line[sp..]);
     // (Three digits or more are no day.)
     let mut d = 0;
     while d < 3 && line.get(i + d).is_some_and(u8::is_ascii_digit) {

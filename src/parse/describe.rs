@@ -506,7 +506,7 @@ impl Describe {
             let line = &body[start..nl];
             let at = start;
             start = nl + 1;
-            let k = line.iter().take_while(|&&b| b == b' ').count();
+            let k = util::spaces(line);
             let Some(&first) = line.get(k) else { continue };
             if first == b'\t' || line.last() == Some(&b'\r') {
                 return None;

@@ -72,6 +72,21 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
+/// How many spaces `s` starts with, eight bytes at a time (indentation
+/// and aligned columns run long).
+#[inline]
+pub fn spaces(s: &[u8]) -> usize {
+    let mut k = 0;
+    while let Some(w) = s.get(k..).and_then(|r| r.first_chunk::<8>()) {
+        let other = u64::from_le_bytes(*w) ^ 0x2020_2020_2020_2020;
+        if other != 0 {
+            return k + (other.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + s[k..].iter().take_while(|&&b| b == b' ').count()
+}
+
 /// Where the `\n` bytes of `hay` are, in order, found 64 bytes at a time.
 /// For text of short lines (describe's 40 bytes on average) this costs less
 /// than a memchr call per line, whose set-up dominates at that length.
@@ -362,6 +377,16 @@ mod tests {
         let f = table_fields(row);
         assert_eq!(f.last(), Some(&&b"loving_jang"[..]));
         assert!(f.contains(&&b"Exited (-127) 3 seconds ago"[..]));
+    }
+
+    #[test]
+    fn spaces_counted() {
+        for n in 0..40 {
+            for tail in ["", "x", "x y", "\t", "xxxxxxxxxxxx"] {
+                let line = format!("{}{tail}", " ".repeat(n));
+                assert_eq!(spaces(line.as_bytes()), n, "{line:?}");
+            }
+        }
     }
 
     #[test]
