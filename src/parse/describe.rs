@@ -476,10 +476,11 @@ impl Describe {
     /// the next step is its [`Step::NextPod`].
     ///
     /// `None` when a line leaves kubectl's layout (tabs, `\r`, markdown
-    /// markers, a `Message:` in a State block, a field at an indentation
-    /// kubectl does not use, a problem), when the pod might end early (text
-    /// at column 0, a long run of lines it would not understand), or when
-    /// `body` ends first. The pod is then spent: start it again from its
+    /// markers, a field at an indentation kubectl does not use, a problem),
+    /// when the pod might end early (text at column 0, a long run of lines it
+    /// would not understand, a message that runs on too long), or when
+    /// `body` ends first. The lines of a multi-line `Message:` go the full
+    /// way, as the line that closes it. The pod is then spent: start it again from its
     /// `Name:` line and feed it line by line.
     ///
     /// Each line is told apart by its indentation and first byte first, as
@@ -506,6 +507,12 @@ impl Describe {
             let line = &body[start..nl];
             let at = start;
             start = nl + 1;
+            if self.block.as_ref().is_some_and(|b| b.message_open) {
+                // A multi-line Message takes every line, blank and column 0
+                // ones too, up to the next state key: the full path's.
+                self.whole_pod_message_line(line, this)?;
+                continue;
+            }
             let k = util::spaces(line);
             let Some(&first) = line.get(k) else { continue };
             if first == b'\t' || line.last() == Some(&b'\r') {
@@ -605,6 +612,30 @@ impl Describe {
         None
     }
 
+    /// A line while a State block's `Message:` is open, fed the full way
+    /// (after the scanner's check of lines at column 0); `None` when that
+    /// ends the pod, finds a problem or leaves the layout `feed_pod` reads.
+    /// (Not counted: it leaves the count alone or resets it.)
+    fn whole_pod_message_line(&mut self, line: &[u8], line_no: u64) -> Option<()> {
+        if line.last() == Some(&b'\r')
+            || (!matches!(line.first(), Some(b' ' | b'\t') | None) && !crate::frame::is_plain(line))
+        {
+            return None;
+        }
+        if self.feed_line(line, line_no) != Step::Continue || !self.problems.is_empty() {
+            return None;
+        }
+        // The line that closes the message may open a block or a container
+        // where kubectl would not.
+        let block_ok = self.block.as_ref().is_none_or(|b| b.indent == 4);
+        let container_ok = self.container.as_ref().is_none_or(|c| {
+            c.header_indent == Some(2)
+                && c.field_indent.is_none_or(|f| f == 4)
+                && matches!(self.section, Section::App | Section::Init | Section::Ephemeral)
+        });
+        (block_ok && container_ok && self.records.len() < MAX_HELD).then_some(())
+    }
+
     /// A pod-level key at column 0 (not `Name`), as the full path takes it.
     fn whole_pod_key(&mut self, key: &[u8], line: &[u8]) -> Option<()> {
         if is_state_line_key(key).is_some() {
@@ -663,9 +694,6 @@ impl Describe {
             return None;
         }
         if is_state_key(key) {
-            if key == b"Message" {
-                return None;
-            }
             self.state_field(key, d.value, line_no);
             return if self.problems.is_empty() { Some(Run::Reset) } else { None };
         }
@@ -1425,6 +1453,10 @@ mod tests {
         "      Reason:       CrashLoopBackOff",
         "    Last State:     Terminated",
         "      Reason:       Error",
+        "      Message:      panic: boom",
+        "goroutine 1 [running]:",
+        "",
+        "Name:  in-a-message",
         "      Exit Code:    1",
         "      Started:      Sun, 28 Jan 2024 08:54:01 +0000",
         "      Finished:     Sun, 28 Jan 2024 08:59:01 +0000",
@@ -1512,6 +1544,26 @@ mod tests {
             prop_assert_eq!(fast.finish(), slow.finish());
             prop_assert_eq!(&fast.problems, &slow.problems);
             prop_assert!(fast.problems.is_empty());
+        }
+    }
+
+    /// Lines that close a multi-line message where kubectl would not print
+    /// them: whatever `feed_pod` does, it agrees with line feeding.
+    #[test]
+    fn whole_pods_after_odd_message_ends() {
+        let head = "Containers:\n  web:\n    State:  Terminated\n      Message:  boom\nmore of it\n";
+        for closing in
+            ["  State:  Terminated", "  Last State:  Terminated", "        State:  Terminated", "Exit Code:  4"]
+        {
+            for next in ["  Exit Code:  3", "  Reason:  Odd", "   Signal:  9", "    Exit Code:  5"] {
+                let body = format!("{head}{closing}\n{next}\n      Exit Code:  7\nName:  web-2\n");
+                let mut fast = Describe::new();
+                fast.feed(b"Name:             web-1", 1);
+                let Some((_, _, n)) = fast.feed_pod(body.as_bytes(), 2) else { continue };
+                let (mut slow, stopped, step) = by_lines(&body);
+                assert_eq!((step, stopped as u64), (Step::NextPod, n), "{body}");
+                assert_eq!(fast.finish(), slow.finish(), "{body}");
+            }
         }
     }
 
