@@ -320,7 +320,7 @@ impl Hints {
     /// Reads whole the pods whose `Name:` line starts in the last
     /// `eighths`/8 of the data and that end (at the next `Name:` line)
     /// before its end and before any ESC byte, as the scanner would
-    /// ([`Scanner::read_whole_pod`]).
+    /// ([`Describe::read_whole`]; line numbers from 0 for the `Name:` line).
     fn read_pods(chunk: &[u8], start: usize, n: usize, eighths: usize) -> Option<Hints> {
         static NAME: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
         let name = NAME.get_or_init(|| memchr::memmem::Finder::new(b"\nName:"));
@@ -334,9 +334,8 @@ impl Hints {
         let mut pods = Vec::new();
         while let Some(le) = memchr::memchr(b'\n', &data[ls..esc]).map(|e| ls + e) {
             let line = &data[ls..le];
-            let mut pod = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), 0);
-            match pod.feed_pod(&data[le + 1..esc], 1) {
-                Some((at, end, lines)) => {
+            match Describe::read_whole(line.strip_suffix(b"\r").unwrap_or(line), 0, &data[le + 1..esc]) {
+                Some((pod, (at, end, lines))) => {
                     let next_ls = le + 1 + at;
                     pods.push(WholePod {
                         ls: start + ls,
@@ -910,12 +909,18 @@ impl Scanner {
                 // line starts the next one.
                 let mut ls = ls;
                 loop {
-                    // The reader thread may have read this pod already.
-                    let (d, hinted) = match self.hinted_pod(ls, esc) {
+                    // A pod laid out as kubectl prints it is read in one go
+                    // (here, or already by the reader thread).
+                    let (d, whole) = match self.hinted_pod(ls, esc) {
                         Some((d, whole)) => (d, Some(whole)),
                         None => {
                             let line = &self.buf[ls..le];
-                            (Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no), None)
+                            let line = line.strip_suffix(b"\r").unwrap_or(line);
+                            let body = self.buf.get(le + 1..esc).unwrap_or_default();
+                            match Describe::read_whole(line, self.line_no, body) {
+                                Some((d, (at, end, n))) => (d, Some((le + 1 + at, le + 1 + end, n))),
+                                None => (Describe::starting_with(line, self.line_no), None),
+                            }
                         }
                     };
                     self.next_pod(d, ls, self.line_no, out);
@@ -925,13 +930,8 @@ impl Scanner {
                     self.counted_pos = next;
                     self.line_no += 1;
                     self.stats.lines[framing_index(Framing::Plain)] += 1;
-                    // A pod laid out as kubectl prints it is read in one go;
-                    // one with nothing to report that cannot end before the
+                    // A pod with nothing to report that cannot end before the
                     // next pod is only counted. Either way: go on at the next `Name:`.
-                    let whole = match hinted {
-                        Some(whole) => Some(whole),
-                        None => self.read_whole_pod(ls, le, esc),
-                    };
                     let (nx, nx_end, n) = match whole {
                         Some(whole) => whole,
                         None => {
@@ -978,8 +978,8 @@ impl Scanner {
     /// The pod whose `Name:` line (line `self.line_no`) starts at `ls`, as
     /// the reader thread read it whole ([`Hints::read_pods`]), with where
     /// the next pod's `Name:` line starts and ends and the lines before it:
-    /// what starting the pod and [`Scanner::read_whole_pod`] would give,
-    /// when they would give it (the pod ends before `limit`).
+    /// what [`Describe::read_whole`] would give here, when it would give it
+    /// (the pod ends before `limit`).
     fn hinted_pod(&mut self, ls: usize, limit: usize) -> Option<(Box<Describe>, (usize, usize, u64))> {
         let h = self.hints.as_mut()?;
         while h.pods.get(h.pod_next).is_some_and(|p| p.ls < ls) {
@@ -988,27 +988,10 @@ impl Scanner {
         let p = h.pods.get_mut(h.pod_next).filter(|p| p.ls == ls && p.next_le < limit)?;
         let mut pod = p.pod.take()?;
         h.pod_next += 1;
-        // The reader numbered the line after `Name:` 1.
+        // The reader numbered the `Name:` line 0.
         pod.shift_lines(self.line_no);
         self.hinted_pods += 1;
         Some((pod, (p.next_ls, p.next_le, p.lines)))
-    }
-
-    /// Has the describe pod whose `Name:` line is `[ls, le)` (and that has
-    /// read only that line) read the lines after it up to the next `Name:`
-    /// line in one go ([`Describe::feed_pod`]): that line's start and end,
-    /// and the number of lines before it. `None` leaves the pod as it was.
-    fn read_whole_pod(&mut self, ls: usize, le: usize, limit: usize) -> Option<(usize, usize, u64)> {
-        let Mode::Describe(d) = &mut self.mode else { return None };
-        let body = self.buf.get(le + 1..limit)?;
-        match d.feed_pod(body, self.line_no) {
-            Some((at, end, n)) => Some((le + 1 + at, le + 1 + end, n)),
-            None => {
-                let line = &self.buf[ls..le];
-                *d = Describe::starting_with(line.strip_suffix(b"\r").unwrap_or(line), self.line_no - 1);
-                None
-            }
-        }
     }
 
     /// For the pod whose `Name:` line is `[ls, le)`: where the next pod's

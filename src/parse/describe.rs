@@ -467,6 +467,16 @@ impl Describe {
         self.feed_line(line, line_no)
     }
 
+    /// A pod started from its `Name:` line (number `line_no`) that has read
+    /// `body`, the text after that line, in one go ([`Describe::feed_pod`]),
+    /// with where the next pod's `Name:` line starts and ends in `body` and
+    /// the number of lines before it.
+    pub fn read_whole(name_line: &[u8], line_no: u64, body: &[u8]) -> Option<(Box<Describe>, (usize, usize, u64))> {
+        let mut pod = Describe::starting_with(name_line, line_no);
+        let whole = pod.feed_pod(body, line_no + 1)?;
+        Some((pod, whole))
+    }
+
     /// Reads the rest of a pod in one go when it is laid out the way kubectl
     /// prints it. `body` follows the pod's `Name:` line, the only line this
     /// pod has read; its first line is number `first_line_no`. Returns where
@@ -881,7 +891,7 @@ impl Describe {
         if self.block.is_some() || self.in_events || !self.saw_any {
             return false;
         }
-        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let indent = util::spaces(line);
         if line.get(indent).is_none_or(|&b| b == b'\t' || b == b'-' || b == b'*' || b == b'>') {
             return false;
         }
