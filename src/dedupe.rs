@@ -113,8 +113,8 @@ mod tests {
     fn rec(cid: Option<&str>, fin: Option<&str>, restarts: Option<u64>, state: State) -> Record {
         let mut r = Record::new(Format::Describe);
         r.container = Some("app".into());
-        r.container_id = cid.map(str::to_string);
-        r.finished_at = fin.map(str::to_string);
+        r.container_id = cid.map(Into::into);
+        r.finished_at = fin.map(Into::into);
         r.restart_count = restarts;
         r.raw_exit_code = Some(137);
         r.state = Some(state);

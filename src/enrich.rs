@@ -20,15 +20,16 @@ use std::sync::Arc;
 use crate::code::{ExitClass, Signal};
 use crate::kb::{KnowledgeBase, Lang, Text};
 use crate::parse::Evidence;
-use crate::record::{Format, Record};
+use crate::record::{Format, Record, Str};
+use compact_str::format_compact;
 
 /// The explanation attached to a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cause {
-    pub id: Arc<str>,
+    pub id: Str,
     pub text: Arc<Text>,
     /// What the cause rests on, in words.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Str>,
 }
 
 /// Every context cause the rules can pick (each must be in `config/causes.toml`).
@@ -116,7 +117,7 @@ fn is_oom_reason(reason: Option<&str>) -> bool {
 
 /// Picks the cause of `r` and records the evidence it rests on.
 pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
-    let mut ev: Vec<String> = Vec::new();
+    let mut ev: Vec<Str> = Vec::new();
     let norm = r.normalized();
     let code = norm.map(|n| n.code);
     let signal = r.signal();
@@ -125,40 +126,41 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
 
     if let Some(n) = norm {
         if n.windows {
-            ev.push(format!("exit code {:#X}", n.code));
+            ev.push(format_compact!("exit code {:#X}", n.code));
         } else {
-            ev.push(format!("exit code {}", n.code));
+            ev.push(format_compact!("exit code {}", n.code));
             if n.wrapped {
-                ev.push(format!("printed as {}, wrapped into 0..=255", r.raw_exit_code.unwrap_or(n.code)));
+                ev.push(format_compact!("printed as {}, wrapped into 0..=255", r.raw_exit_code.unwrap_or(n.code)));
             }
         }
     }
     if let Some(s) = signal {
         if r.stated_signal.is_some() {
-            ev.push(format!("signal {} ({})", s.name(), s.0));
+            ev.push(format_compact!("signal {} ({})", s.name(), s.0));
         } else {
-            ev.push(format!("{} = 128 + {} ({})", code.unwrap_or(0), s.0, s.name()));
+            ev.push(format_compact!("{} = 128 + {} ({})", code.unwrap_or(0), s.0, s.name()));
         }
     }
     if let Some(reason) = reason {
-        ev.push(format!("reason {reason}"));
+        ev.push(format_compact!("reason {reason}"));
     }
 
-    let cause = |id: &str, ev: Vec<String>| -> Option<Cause> {
+    let cause = |id: &str, ev: Vec<Str>| -> Option<Cause> {
         let e = kb.causes.get(id)?;
-        Some(Cause { id: Arc::from(id), text: e.text(lang).clone(), evidence: ev })
+        Some(Cause { id: Str::from(id), text: e.text(lang).clone(), evidence: ev })
     };
-    let table = |prefix: &str, key: String, e: Option<&crate::kb::Entry>, ev: Vec<String>| -> Option<Cause> {
-        let e = e?;
-        Some(Cause { id: Arc::from(format!("{prefix}-{key}").as_str()), text: e.text(lang).clone(), evidence: ev })
-    };
+    let table =
+        |prefix: &str, key: &dyn std::fmt::Display, e: Option<&crate::kb::Entry>, ev: Vec<Str>| -> Option<Cause> {
+            let e = e?;
+            Some(Cause { id: format_compact!("{prefix}-{key}"), text: e.text(lang).clone(), evidence: ev })
+        };
 
     // Windows NTSTATUS.
     if let Some(n) = norm.filter(|n| n.windows) {
         return match kb.ntstatus.get(&n.code) {
             Some(nt) => {
-                ev.push(nt.name.clone());
-                table("ntstatus", nt.name.clone(), Some(&nt.entry), ev)
+                ev.push(nt.name.as_str().into());
+                table("ntstatus", &nt.name, Some(&nt.entry), ev)
             }
             None => cause("windows-unknown", ev),
         };
@@ -176,10 +178,10 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
     }
     if oom_stated || r.hints.oom_event || r.hints.kernel_oom {
         if r.hints.oom_event && !oom_stated {
-            ev.push("OOM event for this container".to_string());
+            ev.push("OOM event for this container".into());
         }
         if r.hints.kernel_oom {
-            ev.push("kernel OOM killer killed this process".to_string());
+            ev.push("kernel OOM killer killed this process".into());
         }
         return cause("oom-limit", ev);
     }
@@ -187,10 +189,10 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
         return cause("status-unknown", ev);
     }
     if r.hints.evicted {
-        ev.push("pod evicted".to_string());
+        ev.push("pod evicted".into());
         return cause("evicted", ev);
     }
-    let sharpen = |ev: &mut Vec<String>| -> Option<&'static str> {
+    let sharpen = |ev: &mut Vec<Str>| -> Option<&'static str> {
         let (id, phrase) = if message.contains("exec format error") {
             ("exec-format", "exec format error")
         } else if message.contains("executable file not found") {
@@ -202,7 +204,7 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
         } else {
             return None;
         };
-        ev.push(format!("message says \"{phrase}\""));
+        ev.push(format_compact!("message says \"{phrase}\""));
         Some(id)
     };
     if matches!(reason, Some("StartError") | Some("ContainerCannotRun")) {
@@ -216,36 +218,36 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
     }
     if reason == Some("DeadlineExceeded") || r.hints.deadline_exceeded {
         if r.hints.deadline_exceeded {
-            ev.push("pod past its deadline (DeadlineExceeded)".to_string());
+            ev.push("pod past its deadline (DeadlineExceeded)".into());
         }
         return cause("deadline-exceeded", ev);
     }
     if signal == Some(Signal::KILL) {
         if r.hints.liveness_failed {
-            ev.push("Liveness probe failed events".to_string());
+            ev.push("Liveness probe failed events".into());
             return cause("liveness-probe", ev);
         }
         return cause("sigkill", ev);
     }
     if signal == Some(Signal::TERM) {
         if r.hints.liveness_failed {
-            ev.push("Liveness probe failed events".to_string());
+            ev.push("Liveness probe failed events".into());
             return cause("liveness-probe", ev);
         }
         return cause("graceful-stop", ev);
     }
     if code == Some(255) && r.format == Format::Containerd {
-        ev.push("reported by containerd".to_string());
+        ev.push("reported by containerd".into());
         return cause("exit-status-unknown", ev);
     }
     if let Some(c) = code {
         if let Some(e) = kb.codes.get(&c) {
-            return table("exit", c.to_string(), Some(e), ev);
+            return table("exit", &c, Some(e), ev);
         }
     }
     if let Some(s) = signal {
         return match kb.signals.get(&s.0) {
-            Some(e) => table("signal", e.name.clone(), Some(&e.entry), ev),
+            Some(e) => table("signal", &e.name, Some(&e.entry), ev),
             None => cause("signal-other", ev),
         };
     }
@@ -263,7 +265,7 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
     if r.class() == ExitClass::Unknown {
         if let Some(reason) = reason {
             if let Some(e) = kb.reasons.get(reason) {
-                return table("reason", reason.to_string(), Some(e), ev);
+                return table("reason", &reason, Some(e), ev);
             }
         }
         return cause("reason-only", ev);
@@ -279,7 +281,7 @@ mod tests {
     fn rec(code: Option<i64>, reason: Option<&str>) -> Record {
         let mut r = Record::new(Format::Describe);
         r.raw_exit_code = code;
-        r.reason = reason.map(str::to_string);
+        r.reason = reason.map(Into::into);
         r.state = Some(State::Terminated);
         r
     }

@@ -211,11 +211,12 @@ impl Metrics {
                 .iter()
                 .map(|e| {
                     match e {
-                        ExtraLabel::Namespace => r.namespace.clone(),
-                        ExtraLabel::Pod => r.pod.clone(),
-                        ExtraLabel::Container => r.container.clone(),
+                        ExtraLabel::Namespace => r.namespace.as_deref(),
+                        ExtraLabel::Pod => r.pod.as_deref(),
+                        ExtraLabel::Container => r.container.as_deref(),
                     }
                     .unwrap_or_default()
+                    .to_string()
                 })
                 .collect();
             let mut key = values.clone();
@@ -315,8 +316,8 @@ mod tests {
     fn rec(code: i64, container: &str) -> Record {
         let mut r = Record::new(Format::Describe);
         r.raw_exit_code = Some(code);
-        r.container = Some(container.to_string());
-        r.reason = Some("Whatever the app said".to_string());
+        r.container = Some(container.into());
+        r.reason = Some("Whatever the app said".into());
         r
     }
 

@@ -9,7 +9,7 @@ use crate::enrich::{self, Context};
 use crate::kb::{KnowledgeBase, Lang};
 use crate::metrics::Metrics;
 use crate::parse::Item;
-use crate::record::Record;
+use crate::record::{Record, Str};
 use crate::scan::{Dropped, Problem, ScanOutput};
 use crate::sink::RecordWriter;
 
@@ -27,10 +27,10 @@ pub type FingerprintHook = Box<dyn FnMut(u64) + Send>;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceContext {
     /// Filled into records that do not name them (kubelet log path layout).
-    pub namespace: Option<String>,
-    pub pod: Option<String>,
-    pub container: Option<String>,
-    pub container_id: Option<String>,
+    pub namespace: Option<Str>,
+    pub pod: Option<Str>,
+    pub container: Option<Str>,
+    pub container_id: Option<Str>,
     /// Identity of a followed file (device, inode, truncation generation): a
     /// record with no fingerprint of its own is identified by it and its line.
     pub origin: Option<u64>,
@@ -48,7 +48,7 @@ pub struct RestartTracker {
 }
 
 /// (namespace, pod, container)
-type ContainerKey = (Option<String>, Option<String>, Option<String>);
+type ContainerKey = (Option<Str>, Option<Str>, Option<Str>);
 
 /// Containers remembered for restart tracking (oldest forgotten first).
 const RESTART_TRACK_MAX: usize = 100_000;

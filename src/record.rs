@@ -3,6 +3,10 @@
 
 use std::sync::Arc;
 
+/// A record's text: up to 24 bytes are held inline (pod names, reasons,
+/// times), so most fields cost no allocation.
+pub use compact_str::CompactString as Str;
+
 use crate::code::{ExitClass, Normalized, RawCode, Signal};
 use crate::enrich::Cause;
 
@@ -99,10 +103,10 @@ pub struct Record {
     /// 1-based line number of the line holding the exit code (or the status).
     pub line: u64,
     pub format: Format,
-    pub namespace: Option<String>,
-    pub pod: Option<String>,
-    pub container: Option<String>,
-    pub container_id: Option<String>,
+    pub namespace: Option<Str>,
+    pub pod: Option<Str>,
+    pub container: Option<Str>,
+    pub container_id: Option<Str>,
     /// `Some(true)` for init containers, `Some(false)` for app and ephemeral ones.
     pub init: Option<bool>,
     pub state: Option<State>,
@@ -110,15 +114,15 @@ pub struct Record {
     pub raw_exit_code: Option<i64>,
     /// A signal the input states (describe `Signal:`, systemd `status=9/KILL`).
     pub stated_signal: Option<Signal>,
-    pub reason: Option<String>,
-    pub message: Option<String>,
+    pub reason: Option<Str>,
+    pub message: Option<Str>,
     pub restart_count: Option<u64>,
     /// RFC 3339, UTC.
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
+    pub started_at: Option<Str>,
+    pub finished_at: Option<Str>,
     /// The timestamp of the log line itself (CRI, docker-json, journald), used
     /// only for fingerprints.
-    pub log_time: Option<String>,
+    pub log_time: Option<Str>,
     /// A process id the line names (kernel OOM kills, conmon), for linking evidence.
     pub pid: Option<u64>,
     pub hints: Hints,

@@ -27,7 +27,7 @@ use crate::parse::getpods::{self, Table};
 use crate::parse::{
     self, containerd, crio, docker, kernel, kubelet, orchestrator, supervisord, systemd, Evidence, Hits, Item,
 };
-use crate::record::{Format, Record};
+use crate::record::{Format, Record, Str};
 
 /// Room [`Scanner::feed_chunk`] needs in front of the data of each chunk.
 pub const CHUNK_HEADROOM: usize = 256 << 10;
@@ -207,7 +207,7 @@ pub struct Scanner {
     /// The first byte of `buf` that holds stream bytes (a line start).
     data_start: usize,
     /// The log line time of the line that started the active block.
-    block_time: Option<String>,
+    block_time: Option<Str>,
     /// Prefilter answers for part of the buffer, found ahead on another thread.
     hints: Option<Hints>,
     /// Bytes of the last chunk passed over by the prefilter and looked at line by line.
@@ -1337,7 +1337,7 @@ impl Scanner {
         if h.0 == 0 {
             return;
         }
-        self.block_time = time.and_then(|t| std::str::from_utf8(t).ok()).map(str::to_string);
+        self.block_time = time.and_then(|t| std::str::from_utf8(t).ok()).map(Str::from);
         // Multi-line formats first: they take over the following lines.
         if h.any(Hits::DESCRIBE) && self.allowed(Format::Describe) {
             if describe::is_collapsed(msg) {
@@ -1435,8 +1435,8 @@ impl Scanner {
             // message carries (klog's header, logfmt `time=`) refines a
             // journal timestamp, which has only whole seconds.
             r.log_time = match (time.as_deref(), r.log_time.take()) {
-                (Some(t), Some(own)) if is_coarse(t) => Some(format!("{t} {own}")),
-                (Some(t), _) => Some(t.to_string()),
+                (Some(t), Some(own)) if is_coarse(t) => Some(compact_str::format_compact!("{t} {own}")),
+                (Some(t), _) => Some(t.into()),
                 (None, own) => own,
             };
             self.emit(Item::Record(Box::new(r)), next, out);
@@ -1462,15 +1462,12 @@ impl Scanner {
                 if h.0 != 0 {
                     self.dispatch_text(&text, h, line_no, ls, recs);
                 }
-                let time = v.get("__REALTIME_TIMESTAMP").and_then(|t| t.as_str()).map(str::to_string);
+                let time = v.get("__REALTIME_TIMESTAMP").and_then(|t| t.as_str()).map(Str::from);
                 for r in &mut recs[start..] {
                     r.log_time = r.log_time.take().or_else(|| time.clone());
                     if r.container.is_none() {
-                        r.container = v
-                            .get("_SYSTEMD_UNIT")
-                            .or_else(|| v.get("UNIT"))
-                            .and_then(|u| u.as_str())
-                            .map(str::to_string);
+                        r.container =
+                            v.get("_SYSTEMD_UNIT").or_else(|| v.get("UNIT")).and_then(|u| u.as_str()).map(Str::from);
                     }
                 }
             }
@@ -1592,7 +1589,7 @@ impl Scanner {
     }
 
     /// `● name.service - ...` above a `systemctl status` `Main PID:` / `Process:` line.
-    fn systemctl_unit(&self, ls: usize) -> Option<String> {
+    fn systemctl_unit(&self, ls: usize) -> Option<Str> {
         for m in self.prev_messages(ls, 16) {
             let t = crate::parse::util::trim_start(&m);
             // systemctl marks the unit line with ● (active), × (failed), ○ (inactive) or *.
@@ -1612,7 +1609,7 @@ impl Scanner {
     }
 
     /// Spark's `container name: X` above an `exit code: N` line.
-    fn spark_container(&self, ls: usize) -> Option<String> {
+    fn spark_container(&self, ls: usize) -> Option<Str> {
         for m in self.prev_messages(ls, 12) {
             if crate::parse::util::trim(&m).is_empty() {
                 break;

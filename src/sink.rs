@@ -114,7 +114,7 @@ fn opt_int<T: itoa::Integer>(out: &mut Vec<u8>, v: Option<T>) {
 /// Serializes records, caching the fixed text of each cause.
 #[derive(Default)]
 pub struct JsonEncoder {
-    causes: HashMap<(usize, std::sync::Arc<str>), Vec<u8>>,
+    causes: HashMap<(usize, crate::record::Str), Vec<u8>>,
 }
 
 impl JsonEncoder {

@@ -7,7 +7,7 @@ use exitscan::scan::{scan_bytes, Dropped, ScanConfig};
 fn codes(data: &[u8], read_size: usize) -> Vec<(u64, Option<i64>, Option<String>)> {
     let cfg = ScanConfig { read_size, ..ScanConfig::default() };
     let c = scan_bytes("t", data, cfg);
-    c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect()
+    c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.as_deref().map(String::from))).collect()
 }
 
 fn same_for_all_reads(data: &[u8]) -> Vec<(u64, Option<i64>, Option<String>)> {

@@ -77,11 +77,11 @@ struct Brief {
     line: u64,
     format: Format,
     code: Option<i64>,
-    container: Option<String>,
-    container_id: Option<String>,
-    pod: Option<String>,
-    namespace: Option<String>,
-    reason: Option<String>,
+    container: Option<exitscan::record::Str>,
+    container_id: Option<exitscan::record::Str>,
+    pod: Option<exitscan::record::Str>,
+    namespace: Option<exitscan::record::Str>,
+    reason: Option<exitscan::record::Str>,
     state: Option<State>,
     signal: Option<u8>,
     restart_count: Option<u64>,
@@ -259,7 +259,8 @@ fn inert(g: &[u8]) -> bool {
 }
 
 /// (code, container, reason, state, signal, format, line)
-type Seen = (Option<i64>, Option<String>, Option<String>, Option<State>, Option<u8>, Format, u64);
+type Seen =
+    (Option<i64>, Option<exitscan::record::Str>, Option<exitscan::record::Str>, Option<State>, Option<u8>, Format, u64);
 
 fn seen(b: &Brief) -> Seen {
     (b.code, b.container.clone(), b.reason.clone(), b.state, b.signal, b.format, b.line)
@@ -447,7 +448,9 @@ fn arb_record() -> impl Strategy<Value = Record> {
     (names, nums, formats, text(), text()).prop_map(|(n, v, (format, state), started, finished)| {
         let mut r = Record::new(format);
         r.source = Arc::from(n.0.clone().unwrap_or_default().as_str());
-        (r.namespace, r.pod, r.container, r.container_id, r.reason, r.message) = (n.0, n.1, n.2, n.3, n.4, n.5);
+        let s = |v: Option<String>| v.map(exitscan::record::Str::from);
+        (r.namespace, r.pod, r.container, r.container_id, r.reason, r.message) =
+            (s(n.0), s(n.1), s(n.2), s(n.3), s(n.4), s(n.5));
         r.raw_exit_code = v.0;
         r.stated_signal = v.1.and_then(Signal::new);
         r.restart_count = v.2;
@@ -455,8 +458,8 @@ fn arb_record() -> impl Strategy<Value = Record> {
         r.init = v.4;
         r.repeat = v.5;
         r.state = state;
-        r.started_at = started;
-        r.finished_at = finished;
+        r.started_at = s(started);
+        r.finished_at = s(finished);
         r.hints.oom_event = v.5;
         r
     })

@@ -22,7 +22,11 @@ fn read(name: &str) -> Vec<u8> {
 
 /// (line, code, container) of each record.
 fn brief(data: &[u8], cfg: ScanConfig) -> Vec<(u64, Option<i64>, Option<String>)> {
-    scan_bytes("r", data, cfg).records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect()
+    scan_bytes("r", data, cfg)
+        .records()
+        .iter()
+        .map(|r| (r.line, r.raw_exit_code, r.container.as_deref().map(String::from)))
+        .collect()
 }
 
 /// A Go-style time (`2019-05-16 22:04:19 +0000 UTC`) whose 5-byte offset has a
@@ -155,7 +159,8 @@ fn replay_scan(input: &[u8]) {
     }
     let longest = data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
     if longest < cfg.max_line.min(8 << 10) {
-        let fed: Vec<_> = c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.clone())).collect();
+        let fed: Vec<_> =
+            c.records().iter().map(|r| (r.line, r.raw_exit_code, r.container.as_deref().map(String::from))).collect();
         assert_eq!(read, fed, "read {read_size} vs fed {chunk}");
         assert_eq!(read, brief(data, ScanConfig { read_size: 1 << 20, ..cfg }), "read {read_size} vs 1 MiB");
     }

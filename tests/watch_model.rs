@@ -91,7 +91,7 @@ fn follower(dir: &Path, state: &Path, kb: &Arc<KnowledgeBase>, seen: &Seen) -> F
     f.pipe.on_record = Some(Box::new(move |r| {
         if !r.repeat {
             if let Ok(mut s) = seen.lock() {
-                s.push((r.log_time.clone().unwrap_or_default(), r.raw_exit_code.unwrap_or(-1)));
+                s.push((r.log_time.as_deref().unwrap_or_default().to_string(), r.raw_exit_code.unwrap_or(-1)));
             }
         }
     }));

@@ -17,7 +17,7 @@
 
 use crate::parse::util::{self, lead_int, unquote, when};
 use crate::parse::Evidence;
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
 /// The value after `key` (`key:value`, `key:"value"`, `"key":value`), up to a
 /// delimiter; escaped quotes from a surrounding `msg="..."` are removed.
@@ -108,7 +108,7 @@ fn dockerd_event(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
-fn exited_at(msg: &[u8]) -> Option<String> {
+fn exited_at(msg: &[u8]) -> Option<Str> {
     // {seconds:S nanos:N}
     if let Some(at) = util::find(msg, b"exited_at:{") {
         let rest = &msg[at..];

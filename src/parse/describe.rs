@@ -32,7 +32,7 @@
 
 use crate::code::Signal;
 use crate::parse::util::{self, is_dns_name, nonempty, text, trim, when, whole_int};
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
 /// What the scanner should do after a line was fed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,12 +333,12 @@ enum Section {
 
 #[derive(Debug, Default)]
 struct Container {
-    name: Option<String>,
+    name: Option<Str>,
     /// Indentation of the header line (`None` for an implicit container).
     header_indent: Option<usize>,
     /// Indentation of the first field line under the header.
     field_indent: Option<usize>,
-    id: Option<String>,
+    id: Option<Str>,
     restart_count: Option<u64>,
     /// Index into `Describe::records` of this container's first record.
     first_record: usize,
@@ -349,16 +349,16 @@ struct StateBlock {
     state: State,
     terminated: bool,
     indent: usize,
-    reason: Option<String>,
-    message: Option<String>,
+    reason: Option<Str>,
+    message: Option<Str>,
     /// `Message:` may continue on the following lines until the next state key.
     message_open: bool,
     message_lines: usize,
     exit_code: Option<i64>,
     exit_line: u64,
     signal: Option<Signal>,
-    started: Option<String>,
-    finished: Option<String>,
+    started: Option<Str>,
+    finished: Option<Str>,
 }
 
 /// A parse problem worth telling the user about (the record is dropped).
@@ -372,9 +372,9 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct Describe {
     base_indent: Option<usize>,
-    pod_name: Option<String>,
-    namespace: Option<String>,
-    pod_reason: Option<String>,
+    pod_name: Option<Str>,
+    namespace: Option<Str>,
+    pod_reason: Option<Str>,
     section: Section,
     section_indent: Option<usize>,
     container: Option<Container>,
@@ -738,7 +738,7 @@ impl Describe {
                         // (Only a Terminated block makes a record.)
                         return Step::Continue;
                     }
-                    let m = b.message.get_or_insert_with(String::new);
+                    let m = b.message.get_or_insert_with(Str::default);
                     if m.len() < MAX_MESSAGE {
                         m.push('\n');
                         m.push_str(&text(util::trim_end(line)));
@@ -1117,7 +1117,7 @@ impl Describe {
         r.raw_exit_code = Some(code);
         r.stated_signal = b.signal;
         r.reason = b.reason;
-        r.message = b.message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+        r.message = b.message.map(|m| Str::from(m.trim())).filter(|m| !m.is_empty());
         r.started_at = b.started;
         r.finished_at = b.finished;
         self.records.push(r);

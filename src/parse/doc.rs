@@ -21,7 +21,7 @@
 
 use crate::code::Signal;
 use crate::parse::util::{self, when};
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
 /// Which grammar a document is read with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,27 +36,27 @@ const CAP: usize = 4096;
 
 #[derive(Debug, Default, Clone)]
 struct Fields {
-    name: Option<String>,
-    namespace: Option<String>,
-    container_id: Option<String>,
+    name: Option<Str>,
+    namespace: Option<Str>,
+    container_id: Option<Str>,
     restart_count: Option<u64>,
     exit_code: Option<i64>,
     exit_line: u64,
-    reason: Option<String>,
-    message: Option<String>,
+    reason: Option<Str>,
+    message: Option<Str>,
     signal: Option<i64>,
-    started: Option<String>,
-    finished: Option<String>,
-    state: Option<String>,
-    id: Option<String>,
-    status: Option<String>,
+    started: Option<Str>,
+    finished: Option<Str>,
+    state: Option<Str>,
+    id: Option<Str>,
+    status: Option<Str>,
     oom: Option<bool>,
     running: Option<bool>,
     /// docker's `State.Error`.
-    error: Option<String>,
+    error: Option<Str>,
     /// `metadata.name` / `metadata.namespace` of this object.
-    meta_name: Option<String>,
-    meta_namespace: Option<String>,
+    meta_name: Option<Str>,
+    meta_namespace: Option<Str>,
 }
 
 impl Fields {
@@ -91,7 +91,7 @@ impl Fields {
 }
 
 /// CRI timestamps as protobuf int64 nanoseconds (`"finished_at": "1795588675954..."`).
-fn unix_nanos(v: &str) -> Option<String> {
+fn unix_nanos(v: &str) -> Option<Str> {
     let n: i64 = v.trim().parse().ok()?;
     if n < 1_000_000_000_000_000_000 / 1000 {
         return None; // not a nanosecond timestamp
@@ -99,15 +99,15 @@ fn unix_nanos(v: &str) -> Option<String> {
     when::unix(n / 1_000_000_000, n % 1_000_000_000)
 }
 
-fn cap(s: &str) -> String {
+fn cap(s: &str) -> Str {
     if s.len() <= CAP {
-        return s.to_string();
+        return s.into();
     }
     let mut end = CAP;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s[..end].to_string()
+    s[..end].into()
 }
 
 /// A termination found inside a container status, waiting for the status to close.
@@ -119,7 +119,7 @@ struct Term {
 
 #[derive(Debug)]
 struct Frame {
-    key: Option<String>,
+    key: Option<Str>,
     /// YAML: the document's implicit root mapping (never closed by indentation).
     root: bool,
     /// YAML: indentation of the line that opened the frame.
@@ -136,7 +136,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(key: Option<String>, indent: usize, element: bool) -> Frame {
+    fn new(key: Option<Str>, indent: usize, element: bool) -> Frame {
         Frame {
             key,
             root: false,
@@ -167,7 +167,7 @@ pub struct Doc {
     stack: Vec<Frame>,
     records: Vec<Record>,
     /// JSON: a key read, waiting for its value.
-    pending_key: Option<String>,
+    pending_key: Option<Str>,
     /// The document's first line opened the root object (so a close of the
     /// root ends it); false for fragments.
     rooted: bool,
@@ -223,7 +223,7 @@ impl Doc {
         std::mem::take(&mut self.records)
     }
 
-    fn push(&mut self, key: Option<String>, indent: usize, element: bool) {
+    fn push(&mut self, key: Option<Str>, indent: usize, element: bool) {
         if self.stack.len() < MAX_DEPTH {
             self.stack.push(Frame::new(key, indent, element));
         } else {
@@ -332,11 +332,8 @@ impl Doc {
             let mut terms = frame.terms.clone();
             terms.sort_by_key(|t| t.f.exit_line);
             // The 2014 API keyed statuses by container name: `"oom-test": {"state": ...}`.
-            let name = frame
-                .fields
-                .name
-                .clone()
-                .or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(str::to_string));
+            let name =
+                frame.fields.name.clone().or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(Str::from));
             let init = match parent_key.as_deref() {
                 Some("initContainerStatuses") => Some(true),
                 Some("containerStatuses") | Some("ephemeralContainerStatuses") => Some(false),
@@ -350,7 +347,7 @@ impl Doc {
         }
     }
 
-    fn pod_context(&self) -> (Option<String>, Option<String>) {
+    fn pod_context(&self) -> (Option<Str>, Option<Str>) {
         for f in self.stack.iter().rev() {
             if f.fields.meta_name.is_some() {
                 return (f.fields.meta_name.clone(), f.fields.meta_namespace.clone());
@@ -383,7 +380,7 @@ impl Doc {
         }
     }
 
-    fn term(&self, t: &Term, status: Option<&Fields>, name: Option<String>) -> Record {
+    fn term(&self, t: &Term, status: Option<&Fields>, name: Option<Str>) -> Record {
         let mut r = self.term_record(Format::PodJson, &t.f, t.state);
         if let Some(s) = status {
             r.container = name;
@@ -397,7 +394,7 @@ impl Doc {
 
     fn emit_docker(&mut self, state: &Fields, object: Option<&Fields>) {
         let mut r = self.term_record(Format::Docker, state, Some(State::Terminated));
-        r.reason = if state.oom == Some(true) { Some("OOMKilled".to_string()) } else { None };
+        r.reason = if state.oom == Some(true) { Some("OOMKilled".into()) } else { None };
         r.message = state.error.clone();
         r.hints.oom_event = state.oom == Some(true);
         if let Some(o) = object {
@@ -477,7 +474,7 @@ impl Doc {
         }
         if body.get(j) == Some(&b':') {
             *i = j + 1;
-            self.pending_key = Some(w);
+            self.pending_key = Some(w.into());
             return;
         }
         if let Some(k) = self.pending_key.take() {
@@ -545,7 +542,7 @@ impl Doc {
         let key = String::from_utf8_lossy(k).into_owned();
         let v = util::trim(v);
         if v.is_empty() {
-            self.push(Some(key), at, false);
+            self.push(Some(key.into()), at, false);
             return Step::Continue;
         }
         let sc = Scalar::start(key, at, line_no, strip_yaml_comment(v));

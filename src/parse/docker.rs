@@ -16,9 +16,9 @@
 
 use crate::parse::util::{self, lead_int, logfmt, table_fields, whole_int};
 use crate::parse::Evidence;
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
-fn record(code: i64, container: Option<String>) -> Record {
+fn record(code: i64, container: Option<Str>) -> Record {
     let mut r = Record::new(Format::Docker);
     r.raw_exit_code = Some(code);
     r.state = Some(State::Terminated);
@@ -103,8 +103,8 @@ pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Eviden
     let action = v.get("Action").or_else(|| v.get("status")).and_then(|a| a.as_str()).unwrap_or("");
     let attrs = v.pointer("/Actor/Attributes");
     let attr = |k: &str| attrs.and_then(|a| a.get(k)).and_then(|x| x.as_str());
-    let id = v.pointer("/Actor/ID").or_else(|| v.get("id")).and_then(|x| x.as_str()).map(str::to_string);
-    let name = attr("name").map(str::to_string);
+    let id = v.pointer("/Actor/ID").or_else(|| v.get("id")).and_then(|x| x.as_str()).map(Str::from);
+    let name = attr("name").map(Str::from);
     match action {
         "die" | "died" => {
             let code =
@@ -112,7 +112,7 @@ pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Eviden
             let Some(code) = code else { return Ok(None) };
             let mut r = record(code, name.or_else(|| id.clone()));
             r.container_id = id;
-            r.log_time = v.get("timeNano").or_else(|| v.get("time")).map(|t| t.to_string());
+            r.log_time = v.get("timeNano").or_else(|| v.get("time")).map(|t| t.to_string().into());
             Ok(Some(r))
         }
         "oom" => Err(Some(Evidence::Oom { container: name.or(id), pid: None })),
@@ -151,7 +151,7 @@ impl WithId for Record {
 mod tests {
     use super::*;
 
-    fn brief(r: Option<Record>) -> Option<(i64, Option<String>)> {
+    fn brief(r: Option<Record>) -> Option<(i64, Option<Str>)> {
         r.map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.container))
     }
 

@@ -76,7 +76,7 @@ pub fn row(t: &Table, line: &[u8]) -> Option<Option<Record>> {
         let Some(sig) = whole_int(n).and_then(Signal::new) else { return Some(None) };
         r.stated_signal = Some(sig);
     } else if let Some(reason) = TERMINATION_REASONS.iter().find(|x| x.as_bytes() == s) {
-        r.reason = Some((*reason).to_string());
+        r.reason = Some((*reason).into());
     } else {
         return Some(None);
     }
@@ -111,7 +111,7 @@ mod tests {
             let got = row(&t, l.as_bytes()).unwrap_or_else(|| panic!("not a row: {l}"));
             let got =
                 got.map(|r| (r.raw_exit_code, r.reason.clone(), r.stated_signal.map(|s| s.0), r.init == Some(true)));
-            let want = want.map(|(c, re, s, i)| (c, re.map(str::to_string), s, i));
+            let want = want.map(|(c, re, s, i)| (c, re.map(crate::record::Str::from), s, i));
             assert_eq!(got, want, "{l}");
         }
         assert!(row(&t, b"$ kubectl get pods").is_none());

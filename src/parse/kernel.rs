@@ -16,7 +16,7 @@
 use crate::code::Signal;
 use crate::parse::util::{self, lead_int};
 use crate::parse::Evidence;
-use crate::record::{Format, Record};
+use crate::record::{Format, Record, Str};
 
 pub fn parse(msg: &[u8]) -> Option<Record> {
     let at = util::find(msg, b"Killed process ")?;
@@ -26,10 +26,11 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     let comm = after.strip_prefix(b" (")?;
     let close = memchr::memchr(b')', comm)?;
     let mut r = Record::new(Format::Kernel);
-    r.reason = Some("OOMKilled".to_string());
+    r.reason = Some("OOMKilled".into());
     r.stated_signal = Some(Signal::KILL);
     r.pid = u64::try_from(pid).ok();
-    r.message = util::nonempty(&comm[..close]).map(|c| format!("process {pid} ({c}) killed by the OOM killer"));
+    r.message = util::nonempty(&comm[..close])
+        .map(|c| compact_str::format_compact!("process {pid} ({c}) killed by the OOM killer"));
     r.hints.kernel_oom = true;
     Some(r)
 }
@@ -49,7 +50,7 @@ pub fn evidence(msg: &[u8]) -> Option<Evidence> {
         // cri-containerd-<id>.scope / docker-<id>.scope / <id>
         let last = last.strip_suffix(b".scope").unwrap_or(last);
         let id = last.rsplit(|&b| b == b'-').next()?;
-        (id.len() >= 12 && id.iter().all(|b| b.is_ascii_hexdigit())).then(|| String::from_utf8_lossy(id).into_owned())
+        (id.len() >= 12 && id.iter().all(|b| b.is_ascii_hexdigit())).then(|| Str::from(String::from_utf8_lossy(id)))
     });
     let pid = value(b",pid=").and_then(lead_int).and_then(|p| u64::try_from(p).ok());
     if container.is_none() && pid.is_none() {

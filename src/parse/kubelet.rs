@@ -10,7 +10,7 @@
 //! carry no code and give no record.
 
 use crate::parse::util::{self, logfmt, unquote};
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
 /// `"Generic (PLEG): container finished" ... exitCode=N`
 pub fn parse(msg: &[u8]) -> Option<Record> {
@@ -39,14 +39,14 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
 }
 
 /// The time in a klog header: `I0128 09:05:11.123456    2231 file.go:1] ...`.
-fn klog_time(msg: &[u8]) -> Option<String> {
+fn klog_time(msg: &[u8]) -> Option<Str> {
     let m = util::trim_start(msg);
     let head = m.get(..21)?;
     let ok = matches!(head[0], b'I' | b'W' | b'E' | b'F')
         && head[1..5].iter().all(u8::is_ascii_digit)
         && head[5] == b' '
         && head[14] == b'.';
-    ok.then(|| String::from_utf8_lossy(&head[1..21]).into_owned())
+    ok.then(|| Str::from(String::from_utf8_lossy(&head[1..21])))
 }
 
 #[cfg(test)]

@@ -29,13 +29,13 @@ use std::sync::OnceLock;
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::record::Record;
+use crate::record::{Record, Str};
 
 /// A fact that is not a termination itself but explains one nearby.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
     /// An OOM kill or event for a container (name or id) or process.
-    Oom { container: Option<String>, pid: Option<u64> },
+    Oom { container: Option<Str>, pid: Option<u64> },
 }
 
 /// What the scanner produces, in input order.

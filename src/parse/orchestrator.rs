@@ -12,7 +12,7 @@
 //! means..."), `exit status 2` after a Go panic.
 
 use crate::parse::util::{self, lead_int, logfmt, unquote, whole_int};
-use crate::record::{Format, Record, State};
+use crate::record::{Format, Record, State, Str};
 
 /// Kubernetes termination reasons an orchestrator may print before `(exit code N)`.
 const REASONS: [&str; 7] = [
@@ -72,7 +72,7 @@ pub fn reason_exit_code(msg: &[u8]) -> Vec<Record> {
         let rest = &msg[at + b" (exit code ".len()..];
         let Some(code) = lead_int(rest) else { continue };
         let mut r = record(code);
-        r.reason = Some((*reason).to_string());
+        r.reason = Some((*reason).into());
         out.push(r);
     }
     out
@@ -84,12 +84,12 @@ pub fn status_exit_code(msg: &[u8]) -> Option<i64> {
 }
 
 /// `container name: X`
-pub fn status_container(msg: &[u8]) -> Option<String> {
+pub fn status_container(msg: &[u8]) -> Option<Str> {
     util::nonempty(util::trim(msg).strip_prefix(b"container name:")?)
 }
 
 /// `termination reason: X`
-pub fn status_reason(msg: &[u8]) -> Option<String> {
+pub fn status_reason(msg: &[u8]) -> Option<Str> {
     util::nonempty(util::trim(msg).strip_prefix(b"termination reason:")?)
 }
 

@@ -1,6 +1,7 @@
 //! Small zero-copy helpers the format parsers share: integers, logfmt keys,
 //! tokens, trimming and the time conversions every format needs.
 
+use crate::record::Str;
 use nom::bytes::complete::take_while1;
 use nom::character::complete::char;
 use nom::combinator::{opt, recognize};
@@ -47,19 +48,19 @@ pub fn trim_end(s: &[u8]) -> &[u8] {
 }
 
 /// The text of `s` as an owned string (invalid UTF-8 replaced), length-capped.
-pub fn text(s: &[u8]) -> String {
+pub fn text(s: &[u8]) -> Str {
     const CAP: usize = 4096;
     let s = if s.len() > CAP { &s[..CAP] } else { s };
     // (`from_utf8` checks ASCII a word at a time; the lossy path goes
     // chunk by chunk and is only needed for invalid text.)
     match std::str::from_utf8(s) {
-        Ok(t) => t.to_owned(),
-        Err(_) => String::from_utf8_lossy(s).into_owned(),
+        Ok(t) => Str::from(t),
+        Err(_) => Str::from(String::from_utf8_lossy(s)),
     }
 }
 
 /// `Some(text)` unless `s` is empty after trimming.
-pub fn nonempty(s: &[u8]) -> Option<String> {
+pub fn nonempty(s: &[u8]) -> Option<Str> {
     let s = trim(s);
     if s.is_empty() {
         None
@@ -257,21 +258,21 @@ pub mod when {
     use time::format_description::well_known::{Rfc2822, Rfc3339};
     use time::{OffsetDateTime, UtcOffset};
 
-    fn out(t: OffsetDateTime) -> Option<String> {
+    fn out(t: OffsetDateTime) -> Option<super::Str> {
         // Go's zero time (`0001-01-01`) means "not set".
         if t.year() <= 1 {
             return None;
         }
-        t.to_offset(UtcOffset::UTC).format(&Rfc3339).ok()
+        t.to_offset(UtcOffset::UTC).format(&Rfc3339).ok().map(super::Str::from)
     }
 
     /// RFC 3339 / RFC3339Nano with any offset.
-    pub fn rfc3339(s: &str) -> Option<String> {
+    pub fn rfc3339(s: &str) -> Option<super::Str> {
         out(OffsetDateTime::parse(s.trim(), &Rfc3339).ok()?)
     }
 
     /// kubectl describe's `Mon, 02 Jan 2006 15:04:05 -0700` (RFC 1123Z).
-    pub fn rfc1123(s: &str) -> Option<String> {
+    pub fn rfc1123(s: &str) -> Option<super::Str> {
         let s = s.trim();
         if let Some(utc) = rfc1123_utc(s.as_bytes()) {
             return Some(utc);
@@ -283,7 +284,7 @@ pub mod when {
     /// The common case of [`rfc1123`] without the general parser: exactly
     /// `Sun, 28 Jan 2024 08:29:21 +0000`, a real date of this century or
     /// the last. `None` sends anything else the general way.
-    fn rfc1123_utc(s: &[u8]) -> Option<String> {
+    fn rfc1123_utc(s: &[u8]) -> Option<super::Str> {
         use time::{Date, Month};
         const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
         const MONTHS: [&[u8; 3]; 12] =
@@ -311,18 +312,20 @@ pub mod when {
         let month = Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
         Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
         let two = |v: u32| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
-        let mut out = Vec::with_capacity(20);
-        out.extend_from_slice(&s[12..16]);
-        for (sep, v) in [(b'-', u32::from(u8::from(month))), (b'-', day), (b'T', h), (b':', m), (b':', sec)] {
-            out.push(sep);
-            out.extend_from_slice(&two(v));
+        let mut out = [0u8; 20];
+        out[..4].copy_from_slice(&s[12..16]);
+        for (i, (sep, v)) in
+            [(b'-', u32::from(u8::from(month))), (b'-', day), (b'T', h), (b':', m), (b':', sec)].into_iter().enumerate()
+        {
+            out[4 + 3 * i] = sep;
+            out[5 + 3 * i..7 + 3 * i].copy_from_slice(&two(v));
         }
-        out.push(b'Z');
-        String::from_utf8(out).ok()
+        out[19] = b'Z';
+        std::str::from_utf8(&out).ok().map(super::Str::from)
     }
 
     /// Go's `time.Time.String()`: `2019-05-16 22:04:19.073921379 +0000 UTC`.
-    pub fn go(s: &str) -> Option<String> {
+    pub fn go(s: &str) -> Option<super::Str> {
         let mut parts = s.split_whitespace();
         let (date, clock, off) = (parts.next()?, parts.next()?, parts.next()?);
         // `+0000` → `+00:00` (only for ASCII: a crafted value must not split a character).
@@ -332,13 +335,13 @@ pub mod when {
     }
 
     /// Unix seconds and nanoseconds.
-    pub fn unix(secs: i64, nanos: i64) -> Option<String> {
+    pub fn unix(secs: i64, nanos: i64) -> Option<super::Str> {
         let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos)).ok()?;
         out(t)
     }
 
     /// Whatever of the above fits.
-    pub fn any(s: &str) -> Option<String> {
+    pub fn any(s: &str) -> Option<super::Str> {
         rfc3339(s).or_else(|| rfc1123(s)).or_else(|| go(s))
     }
 }
@@ -435,7 +438,7 @@ mod tests {
             let general = time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc2822).ok().and_then(|t| {
                 (t.year() > 1).then(|| t.format(&time::format_description::well_known::Rfc3339).ok()).flatten()
             });
-            proptest::prop_assert_eq!(when::rfc1123(&s), general, "{}", s);
+            proptest::prop_assert_eq!(when::rfc1123(&s).map(String::from), general, "{}", s);
         }
     }
 

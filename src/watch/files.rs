@@ -149,9 +149,9 @@ pub fn path_context(p: &Path) -> SourceContext {
         if let (Some(dir), Some(container)) = (parts.get(i + 1), parts.get(i + 2)) {
             let f: Vec<&str> = dir.split('_').collect();
             if f.len() == 3 && parts.len() == i + 4 {
-                c.namespace = Some(f[0].to_string());
-                c.pod = Some(f[1].to_string());
-                c.container = Some(container.clone());
+                c.namespace = Some(f[0].into());
+                c.pod = Some(f[1].into());
+                c.container = Some(container.as_str().into());
                 return c;
             }
         }
@@ -164,10 +164,10 @@ pub fn path_context(p: &Path) -> SourceContext {
             if f.len() == 3 {
                 if let Some((container, id)) = f[2].rsplit_once('-') {
                     if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        c.pod = Some(f[0].to_string());
-                        c.namespace = Some(f[1].to_string());
-                        c.container = Some(container.to_string());
-                        c.container_id = Some(id.to_string());
+                        c.pod = Some(f[0].into());
+                        c.namespace = Some(f[1].into());
+                        c.container = Some(container.into());
+                        c.container_id = Some(id.into());
                         return c;
                     }
                 }
@@ -175,7 +175,7 @@ pub fn path_context(p: &Path) -> SourceContext {
             // /var/lib/docker/containers/<id>/<id>-json.log
             if let Some(id) = stem.strip_suffix("-json") {
                 if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    c.container_id = Some(id.to_string());
+                    c.container_id = Some(id.into());
                 }
             }
         }
