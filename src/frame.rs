@@ -75,7 +75,33 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
     if memchr::memchr(0x1b, &f.msg).is_some() {
         f.msg = Cow::Owned(strip_ansi(&f.msg));
     }
+    // Nor are the quote marks of a pasted reply or markdown quote.
+    let q = quote_len(&f.msg);
+    if q > 0 {
+        f.msg = match f.msg {
+            Cow::Borrowed(m) => Cow::Borrowed(&m[q..]),
+            Cow::Owned(mut m) => {
+                m.drain(..q);
+                Cow::Owned(m)
+            }
+        };
+    }
     f
+}
+
+/// The length of the quote marks `line` starts with: `> ` (e-mail replies,
+/// markdown), nested (`> > `, `>> `), or a bare `>` (a quoted blank line).
+/// The marker takes one blank; any further blanks are the text's own
+/// indentation.
+pub fn quote_len(line: &[u8]) -> usize {
+    let mut n = 0;
+    while line.get(n) == Some(&b'>') && matches!(line.get(n + 1), None | Some(b' ' | b'>')) {
+        n += 1;
+        if line.get(n) == Some(&b' ') {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// `bytes` without ANSI escape sequences: CSI (`ESC [ ... m`, cursor moves),
@@ -161,6 +187,7 @@ fn frame_raw(line: &[u8]) -> Frame<'_> {
 /// `\r`): the same decision, without building the frame for the common case.
 pub fn is_plain(line: &[u8]) -> bool {
     match line.first() {
+        Some(b'>') => quote_len(line) == 0,
         Some(b'0'..=b'9' | b'{') => frame(line).framing == Framing::Plain,
         Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
             !maybe_syslog_time(line) || frame(line).framing == Framing::Plain
@@ -414,6 +441,26 @@ mod tests {
         // After the framing: a CRI line whose message is colored.
         let f = frame(b"2024-01-28T09:05:11.1Z stdout F \x1b[33mworker-1 exited with code 0\x1b[0m");
         assert_eq!((f.framing, &f.msg[..]), (Framing::Cri, &b"worker-1 exited with code 0"[..]));
+    }
+
+    #[test]
+    fn quote_marks() {
+        for (line, msg) in [
+            ("> Exit Code:  1", "Exit Code:  1"),
+            (">   terminated:", "  terminated:"),
+            ("> > exitCode: 1", "exitCode: 1"),
+            (">> exitCode: 1", "exitCode: 1"),
+            (">", ""),
+            // Not a quote mark.
+            (">foo", ">foo"),
+            ("a > b", "a > b"),
+        ] {
+            assert_eq!(f(line).4, msg, "{line}");
+            assert_eq!(is_plain(line.as_bytes()), line == msg, "{line}");
+        }
+        // Inside a CRI line, after the colors.
+        let f = frame(b"2024-01-28T09:05:11.1Z stdout F \x1b[2m> \x1b[0mExited (1) 2 days ago");
+        assert_eq!((f.framing, &f.msg[..]), (Framing::Cri, &b"Exited (1) 2 days ago"[..]));
     }
 
     #[test]

@@ -1410,7 +1410,17 @@ impl Scanner {
         if json {
             self.dispatch_json(trimmed, line_no, ls, &mut recs, out, next);
         } else {
-            self.dispatch_text(msg, h, line_no, ls, &mut recs);
+            // A one-line pod cut short (a terminal's or a log shipper's line
+            // limit, a paste) still holds the container statuses before the
+            // cut. What follows the last comma may be a value cut in two
+            // (`"exitCode":13` of 137): it is left out.
+            if h.any(Hits::COMPACT_TERMINATED) {
+                let whole = memchr::memrchr(b',', trimmed).map_or(trimmed, |c| &trimmed[..c]);
+                recs.extend(doc::parse_compact(whole, line_no));
+            }
+            if recs.is_empty() {
+                self.dispatch_text(msg, h, line_no, ls, &mut recs);
+            }
         }
         // Evidence is independent of records.
         if h.any(Hits::OOM_EVENT) && !json {
@@ -1471,6 +1481,7 @@ impl Scanner {
                     }
                 }
             }
+            Ok(v) if v.get("type").is_some_and(|t| t == "exit") => recs.extend(containerd::events_log(&v)),
             Ok(v) => match docker::event_json(&v) {
                 Ok(Some(r)) => recs.push(r),
                 Err(Some(e)) => self.emit(Item::Evidence(e), next, out),

@@ -7,7 +7,12 @@
 //! ```
 //!
 //! and as dockerd's libcontainerd logs the event it receives (logfmt fields,
-//! `topic=/tasks/exit`, see `dockerd_event`).
+//! `topic=/tasks/exit`, see `dockerd_event`). containerd 0.2 (docker 1.11 to
+//! 17.x) kept an `events.log` of JSON lines instead (`events_log`):
+//!
+//! ```text
+//! {"id":"<container id>","type":"exit","timestamp":"2017-03-24T23:43:31.2785475Z","pid":"init","status":137}
+//! ```
 //!
 //! Protobuf omits zero values, so an exit with status 0 prints no
 //! `exit_status` at all: such a line gives no record (the code is never
@@ -18,6 +23,22 @@
 use crate::parse::util::{self, lead_int, unquote, when};
 use crate::parse::Evidence;
 use crate::record::{Format, Record, State, Str};
+
+/// A containerd 0.2 `events.log` line. Only the container's own process
+/// (`"pid":"init"`) is the container's exit; other pids are exec processes.
+pub fn events_log(v: &serde_json::Value) -> Option<Record> {
+    if v.get("type")?.as_str()? != "exit" || v.get("pid")?.as_str()? != "init" {
+        return None;
+    }
+    let code = v.get("status")?.as_i64()?;
+    let mut r = Record::new(Format::Containerd);
+    r.raw_exit_code = Some(code);
+    r.state = Some(State::Terminated);
+    r.container = v.get("id").and_then(|i| i.as_str()).filter(|i| !i.is_empty()).map(Str::from);
+    r.container_id.clone_from(&r.container);
+    r.log_time = v.get("timestamp").and_then(|t| t.as_str()).map(Str::from);
+    Some(r)
+}
 
 /// The value after `key` (`key:value`, `key:"value"`, `"key":value`), up to a
 /// delimiter; escaped quotes from a surrounding `msg="..."` are removed.
@@ -211,6 +232,29 @@ mod tests {
         ];
         for line in no {
             assert!(parse(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn events_log_exits() {
+        // containerd 0.2's events.log (docker 1.11 to 17.x), as in
+        // docker-archive/classicswarm#2665.
+        let line = r#"{"id":"a15dabb476d8712043fe8b5549c9f95139f560b6045b91326898376068ff6c37","type":"exit","timestamp":"2017-03-24T23:43:31.2785475Z","pid":"init","status":137}"#;
+        let c = crate::scan::scan_bytes("t", format!("{line}\n").as_bytes(), Default::default());
+        let recs = c.records();
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!((r.format, r.raw_exit_code, r.state), (Format::Containerd, Some(137), Some(State::Terminated)));
+        assert_eq!(r.container.as_deref(), Some("a15dabb476d8712043fe8b5549c9f95139f560b6045b91326898376068ff6c37"));
+        let no = [
+            // An exec process of the container.
+            r#"{"id":"a15d","type":"exit","timestamp":"2017-03-24T23:43:31Z","pid":"7f3e9c","status":1}"#,
+            r#"{"id":"a15d","type":"start-container","timestamp":"2017-03-24T23:43:31Z"}"#,
+            r#"{"id":"a15d","type":"exit","pid":"init"}"#,
+        ];
+        for line in no {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            assert!(events_log(&v).is_none(), "{line}");
         }
     }
 

@@ -1080,7 +1080,7 @@ impl Describe {
             }
             b"Exit Code" => {
                 b.exit_line = line_no;
-                match whole_int(without_comment(value)) {
+                match whole_int(without_note(value)) {
                     Some(v) => b.exit_code = Some(v),
                     None if b.terminated => self.problems.push(Problem {
                         line: line_no,
@@ -1089,7 +1089,7 @@ impl Describe {
                     None => {}
                 }
             }
-            b"Signal" => b.signal = whole_int(value).and_then(Signal::new),
+            b"Signal" => b.signal = whole_int(without_note(value)).and_then(Signal::new),
             b"Started" => b.started = std::str::from_utf8(value).ok().and_then(when::rfc1123),
             b"Finished" => b.finished = std::str::from_utf8(value).ok().and_then(when::rfc1123),
             _ => {}
@@ -1209,12 +1209,16 @@ impl Describe {
     }
 }
 
-/// `137   # 128 + 9 (SIGKILL)`: a value with a `#` comment someone added to
-/// a paste, without the comment.
-fn without_comment(v: &[u8]) -> &[u8] {
-    match v.windows(2).position(|w| util::is_blank(w[0]) && w[1] == b'#') {
-        Some(at) => &v[..at],
-        None => v,
+/// `137   # 128 + 9 (SIGKILL)`, `137 (SIGKILL)`, `137   ← 128 + 9`: a value
+/// with a note someone added to a paste, without the note. The note is
+/// what follows the first blank, unless it starts with a digit (`1 2` stays
+/// one value, which is no integer).
+fn without_note(v: &[u8]) -> &[u8] {
+    let v = trim(v);
+    let Some(at) = v.iter().position(|&b| util::is_blank(b)) else { return v };
+    match util::trim_start(&v[at..]).first() {
+        Some(b) if b.is_ascii_digit() => v,
+        _ => &v[..at],
     }
 }
 
@@ -1660,9 +1664,15 @@ mod tests {
 
     #[test]
     fn pasted_noise() {
-        assert_eq!(without_comment(b"137            # 128 + 9 (SIGKILL)"), b"137           ");
-        assert_eq!(without_comment(b"137"), b"137");
-        assert_eq!(without_comment(b"a#b"), b"a#b");
+        assert_eq!(without_note(b"137            # 128 + 9 (SIGKILL)"), b"137");
+        assert_eq!(without_note("137          ← 128 + 9: destroyed by SIGKILL".as_bytes()), b"137");
+        assert_eq!(without_note(b"137 (SIGKILL)"), b"137");
+        assert_eq!(without_note(b" 137 "), b"137");
+        assert_eq!(without_note(b"a#b"), b"a#b");
+        // Two numbers are no code with a note.
+        assert_eq!(without_note(b"1 2"), b"1 2");
+        let recs = run("Name:  p\nContainers:\n  app:\n    Last State:  Terminated\n      Reason:  OOMKilled\n      Exit Code:  137 (SIGKILL)\n");
+        assert_eq!(recs.iter().map(|r| r.raw_exit_code).collect::<Vec<_>>(), [Some(137)]);
         // An e-mail reply quotes every line and puts a bare `>` between them.
         let recs = run("> Name:  p\n>\n> Containers:\n>\n>   app:\n>\n>     State:  Terminated\n>\n>       Exit Code:  139   # segfault\n");
         assert_eq!(recs.len(), 1);
