@@ -75,8 +75,10 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
     if memchr::memchr(0x1b, &f.msg).is_some() {
         f.msg = Cow::Owned(strip_ansi(&f.msg));
     }
-    // Nor are the quote marks of a pasted reply or markdown quote.
-    let q = quote_len(&f.msg);
+    // Nor are the quote marks of a pasted reply or markdown quote. (CRI and
+    // docker-json lines may be pieces of a longer message: the scanner
+    // removes them from the message it joins.)
+    let q = if matches!(f.framing, Framing::Plain | Framing::Journal) { quote_len(&f.msg) } else { 0 };
     if q > 0 {
         f.msg = match f.msg {
             Cow::Borrowed(m) => Cow::Borrowed(&m[q..]),
@@ -87,6 +89,11 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
         };
     }
     f
+}
+
+/// `msg` without the quote marks it starts with (see [`quote_len`]).
+pub fn without_quotes(msg: &[u8]) -> &[u8] {
+    &msg[quote_len(msg)..]
 }
 
 /// The length of the quote marks `line` starts with: `> ` (e-mail replies,
@@ -458,9 +465,11 @@ mod tests {
             assert_eq!(f(line).4, msg, "{line}");
             assert_eq!(is_plain(line.as_bytes()), line == msg, "{line}");
         }
-        // Inside a CRI line, after the colors.
-        let f = frame(b"2024-01-28T09:05:11.1Z stdout F \x1b[2m> \x1b[0mExited (1) 2 days ago");
-        assert_eq!((f.framing, &f.msg[..]), (Framing::Cri, &b"Exited (1) 2 days ago"[..]));
+        // A CRI line may be the rest of a message split in pieces: the
+        // scanner removes quote marks once it has the whole message.
+        let f = frame(b"2024-01-28T09:05:11.1Z stdout F > Exited (1) 2 days ago");
+        assert_eq!((f.framing, &f.msg[..]), (Framing::Cri, &b"> Exited (1) 2 days ago"[..]));
+        assert_eq!(without_quotes(&f.msg), b"Exited (1) 2 days ago");
     }
 
     #[test]

@@ -444,7 +444,7 @@ impl Scanner {
         for slot in 0..self.partials.len() {
             if let Some(p) = self.partials[slot].take() {
                 let time = p.time.clone();
-                self.dispatch(&p.bytes, p.first_line, time.as_deref(), at, at, out);
+                self.dispatch(frame::without_quotes(&p.bytes), p.first_line, time.as_deref(), at, at, out);
             }
         }
         self.floor = self.pos;
@@ -768,7 +768,7 @@ impl Scanner {
             if let Some(p) = self.partials[slot].take() {
                 let at = self.filled;
                 let time = p.time.clone();
-                self.dispatch(&p.bytes, p.first_line, time.as_deref(), self.filled, at, out);
+                self.dispatch(frame::without_quotes(&p.bytes), p.first_line, time.as_deref(), self.filled, at, out);
             }
         }
         self.count_lines_to(self.filled);
@@ -1179,11 +1179,17 @@ impl Scanner {
                 let mut joined = p.bytes;
                 joined.extend_from_slice(&msg);
                 self.age_partials(next, out);
-                self.deliver(&joined, p.first_line, p.time.as_deref(), ls, next, framing, out);
+                let joined_msg = frame::without_quotes(&joined);
+                self.deliver(joined_msg, p.first_line, p.time.as_deref(), ls, next, framing, out);
                 self.scratch = msg;
                 self.time_scratch = time;
                 return;
             }
+            self.age_partials(next, out);
+            self.deliver(frame::without_quotes(&msg), line_no, time_ref, ls, next, framing, out);
+            self.scratch = msg;
+            self.time_scratch = time;
+            return;
         }
         self.age_partials(next, out);
         self.deliver(&msg, line_no, time_ref, ls, next, framing, out);
@@ -1205,7 +1211,7 @@ impl Scanner {
                 if let Some(p) = self.partials[slot].take() {
                     out.dropped(Dropped::StalePartial, 0);
                     let time = p.time.clone();
-                    self.dispatch(&p.bytes, p.first_line, time.as_deref(), at, at, out);
+                    self.dispatch(frame::without_quotes(&p.bytes), p.first_line, time.as_deref(), at, at, out);
                 }
             }
         }
@@ -1732,7 +1738,8 @@ impl Scanner {
             {
                 let f = frame::frame(&self.buf[p..le]);
                 if f.framing == framing {
-                    msg.extend_from_slice(&f.msg);
+                    // (`frame` leaves quote marks on CRI and docker-json lines.)
+                    msg.extend_from_slice(frame::without_quotes(&f.msg));
                 } else {
                     msg.extend_from_slice(&self.buf[p..le]);
                 }

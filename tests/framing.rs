@@ -36,6 +36,21 @@ fn cri_partials_join_across_reads() {
 }
 
 #[test]
+fn quote_marks_start_a_message_not_a_piece() {
+    // A long PLEG line split by the runtime right after `exitCode=`: the
+    // last piece starts with `> `, which is text there, not a quote mark.
+    let pad = "p".repeat(16 * 1024 - 40);
+    let a = format!(r#"{pad} "Generic (PLEG): container finished" podID="p" containerID="abc123" exitCode="#);
+    let mut data = Vec::new();
+    data.extend_from_slice(b"> web-2 exited with code 4\n");
+    data.extend_from_slice(b"2024-01-28T09:05:11.1Z stdout F > web-1 exited with code 3\n");
+    data.extend_from_slice(format!("2024-01-28T09:05:11.2Z stderr P {a}\n").as_bytes());
+    data.extend_from_slice(b"2024-01-28T09:05:11.3Z stderr F > 5\n");
+    let got = same_for_all_reads(&data);
+    assert_eq!(got, vec![(1, Some(4), Some("web-2".into())), (2, Some(3), Some("web-1".into()))]);
+}
+
+#[test]
 fn long_cri_pieces_are_joined() {
     // 40 KB of noise with the termination at its very end, in 16 KiB pieces.
     let mut msg = "x".repeat(40_000);
