@@ -237,7 +237,16 @@ pub fn is_describe_like(line: &[u8]) -> bool {
         // (A bare `>` is a blank line inside a quoted paste.)
         return util::trim(line) == b">";
     }
-    d.indent > 0 || d.key.is_some() || is_header_token(d.body) || is_elision(d.body)
+    d.indent > 0 || d.key.is_some() || is_header_token(d.body) || is_elision(d.body) || is_label(d.body)
+}
+
+/// `pod-template-hash=5bbd7fd785`: a label kubectl prints under the first
+/// one (aligned with it), here without its indentation.
+fn is_label(body: &[u8]) -> bool {
+    let Some(eq) = memchr::memchr(b'=', body) else { return false };
+    eq > 0
+        && body[..eq].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))
+        && !body[eq + 1..].iter().any(|&b| util::is_blank(b))
 }
 
 /// A line that stands for lines cut out of a paste: `...`, `…`, `[...]`,
@@ -799,10 +808,17 @@ impl Describe {
             return self.non_key_line(&d, line, first);
         };
         self.unknown_run = 0;
-        if first && d.indent > 0 && is_container_field(key) {
-            // A fragment that starts inside a container.
+        if first && is_container_field(key) {
+            // A fragment that starts inside a container. At column 0 its
+            // first line may have lost its indentation (copied from the
+            // middle of a line): the next field line sets it.
             let indent = d.indent;
-            self.container_mut().field_indent = Some(indent);
+            if indent > 0 {
+                self.container_mut().field_indent = Some(indent);
+            } else {
+                self.container_field(key, d.value);
+                return Step::Continue;
+            }
         }
 
         // Events rows (`Liveness probe failed: ...` parses like a key) until a
@@ -836,10 +852,20 @@ impl Describe {
         // Container-level fields.
         let indent = d.indent;
         if let Some(c) = self.container.as_mut() {
-            if c.field_indent.is_none() && c.header_indent.is_some_and(|h| indent > h) {
-                c.field_indent = Some(indent);
+            if c.field_indent.is_none() {
+                match c.header_indent {
+                    Some(h) if indent > h => c.field_indent = Some(indent),
+                    // A paste that lost all its indentation: the header and
+                    // its fields at one column.
+                    Some(h) if indent == h && is_container_field(key) => c.field_indent = Some(indent),
+                    Some(_) => {}
+                    // A fragment's first line, at column 0 (above).
+                    None => c.field_indent = Some(indent),
+                }
             }
-            if c.field_indent == Some(indent) {
+            // (Flattened, only the keys kubectl prints for a container are
+            // the container's: `Conditions:`, `Events:` and `Name:` are the pod's.)
+            if c.field_indent == Some(indent) && (c.header_indent != Some(indent) || is_container_field(key)) {
                 self.container_field(key, d.value);
                 return Step::Continue;
             }
@@ -898,7 +924,10 @@ impl Describe {
         match &self.container {
             // Container fields other than these only matter for closing a State
             // block, and none is open: skip them without splitting the line.
-            Some(c) if c.field_indent == Some(indent) => is_passive_field(&line[indent..]),
+            // (Flattened, a field line may be the pod's next key.)
+            Some(c) if c.field_indent == Some(indent) => {
+                c.header_indent != Some(indent) && is_passive_field(&line[indent..])
+            }
             Some(c) => c.field_indent.is_some_and(|f| indent > f),
             None => {
                 matches!(self.section, Section::Other | Section::None)
@@ -975,8 +1004,11 @@ impl Describe {
             self.unknown_run = 0;
             return Step::Continue;
         }
-        if d.indent <= base && !first {
-            // Plain text at the pod's own level: not describe any more.
+        let label =
+            matches!(self.section, Section::None | Section::Other) && self.container.is_none() && is_label(d.body);
+        if d.indent <= base && !first && !label {
+            // Plain text at the pod's own level: not describe any more. (But
+            // for the labels of a paste that lost its indentation.)
             return Step::EndBefore;
         }
         if self.in_events {
@@ -1697,6 +1729,40 @@ mod tests {
         }
         // After the containers, a State line means nothing.
         assert!(run("Name:  p\nConditions:\n    State:  Terminated\n      Exit Code:  1\n").is_empty());
+        // Starting at a container field that lost its indentation (copied
+        // from the middle of a line), or in a paste that lost all of it.
+        for text in [
+            "Container ID:   docker://5fb8\n    Image:   nginx\n    State:   Running\n    Last State:  Terminated\n      Reason:  Error\n      Exit Code:  128\n    Restart Count:  2\n",
+            "Image: x\nLast State: Terminated\nReason: Error\nExit Code: 128\nRestart Count: 2\n",
+        ] {
+            let recs = run(text);
+            assert_eq!(recs.iter().map(|r| (r.raw_exit_code, r.restart_count)).collect::<Vec<_>>(), [(Some(128), Some(2))], "{text}");
+        }
+    }
+
+    /// `kubectl describe pod` pasted without any indentation
+    /// (kubernetes/kubernetes#93826): header, labels, containers and the
+    /// pod's keys after them all at column 0.
+    #[test]
+    fn flattened_pods() {
+        let pod = |name: &str, code: u8| {
+            format!("Name: {name}\nNamespace: default\nLabels: app=wordpress\npod-template-hash=5bbd7fd785\nStatus: Running\nContainers:\nwordpress:\nContainer ID: docker://e555\nImage: wordpress:4.8-apache\nState: Running\nStarted: Sun, 09 Aug 2020 12:17:29 +0530\nLast State: Terminated\nReason: Error\nExit Code: {code}\nReady: True\nRestart Count: 19\nEnvironment:\nWORDPRESS_DB_HOST: wordpress-mysql\nConditions:\nType Status\nReady True\nEvents:\nWarning Unhealthy 1m kubelet Liveness probe failed: HTTP probe failed\n")
+        };
+        // (Event rows at column 0 are not told apart from other text: a
+        // flattened pod's liveness failures are not seen.)
+        let recs = run(&format!("{}{}", pod("wp-1", 1), pod("wp-2", 2)));
+        let got: Vec<_> =
+            recs.iter().map(|r| (r.pod.as_deref(), r.container.as_deref(), r.raw_exit_code, r.restart_count)).collect();
+        assert_eq!(
+            got,
+            [
+                (Some("wp-1"), Some("wordpress"), Some(1), Some(19)),
+                (Some("wp-2"), Some("wordpress"), Some(2), Some(19))
+            ]
+        );
+        assert!(recs
+            .iter()
+            .all(|r| r.namespace.as_deref() == Some("default") && r.state == Some(State::LastTerminated)));
     }
 
     #[test]
