@@ -1524,7 +1524,9 @@ impl Scanner {
             return;
         }
         if h.any(Hits::XITED_WITH)
-            && (one(docker::compose_v2(msg), recs) || one(orchestrator::exited_with_exit_code(msg), recs))
+            && (one(docker::compose_v2(msg), recs)
+                || one(orchestrator::exited_with_exit_code(msg), recs)
+                || one(orchestrator::tekton_step(msg), recs))
         {
             return;
         }

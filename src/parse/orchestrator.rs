@@ -5,6 +5,8 @@
 //! Argo        msg="Pod failed: StartError (exit code 128): failed to create containerd task: ..."
 //! Spark       The executor with id 1 exited with exit code 137.
 //! Spark       container name: fluentd / ... / exit code: 0 / termination reason: Completed
+//! Tekton      "step-build" exited with code 125 (image: "..."); for logs run: kubectl -n ci logs ...
+//! Tekton      init container failed, "prepare" exited with code 255
 //! ```
 //!
 //! Look-alikes that are *not* container exits give nothing: `command terminated
@@ -56,6 +58,35 @@ pub fn exited_with_exit_code(msg: &[u8]) -> Option<Record> {
     let at = util::find(msg, b"exited with exit code ")?;
     let code = lead_int(&msg[at + b"exited with exit code ".len()..])?;
     Some(record(code))
+}
+
+/// Tekton's TaskRun failure message: `"<step container>" exited with code N`
+/// (pkg/pod/status.go prints `%q exited with code %d (image: %q); ...`),
+/// at the start of the message or after `, `, `: ` or `step ` (`build step`,
+/// older releases). The quoted name must be a container name: `Command
+/// "test" exited with code 1` of other tools has another word before it.
+pub fn tekton_step(msg: &[u8]) -> Option<Record> {
+    const PHRASE: &[u8] = b"\" exited with code ";
+    let m = util::trim(msg);
+    let at = util::find(m, PHRASE)?;
+    let open = memchr::memrchr(b'"', &m[..at])?;
+    let name = &m[open + 1..at];
+    let dns = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    if name.is_empty() || name.len() > 63 || !name.iter().all(dns) {
+        return None;
+    }
+    let before = &m[..open];
+    if !(before.is_empty() || before.ends_with(b", ") || before.ends_with(b": ") || before.ends_with(b"step ")) {
+        return None;
+    }
+    let rest = &m[at + PHRASE.len()..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'-').count();
+    if !matches!(rest.get(digits), None | Some(b' ' | b';' | b'.' | b'\\' | b'"')) {
+        return None;
+    }
+    let mut r = record(whole_int(&rest[..digits])?);
+    r.container = util::nonempty(name);
+    Some(r)
 }
 
 /// Argo and friends: `<Reason> (exit code N)`, one record per occurrence.
@@ -112,6 +143,43 @@ mod tests {
         assert_eq!((r.namespace.as_deref(), r.pod.as_deref()), (Some("staging"), Some("notifier-89")));
         assert!(logfmt_exit(b"exitCode=137 to be a good indication").is_none());
         assert!(logfmt_exit(br#"{"level":"error","msg":"subprocess finished","exitCode":128}"#).is_none());
+    }
+
+    #[test]
+    fn tekton_steps() {
+        for (line, name, code) in [
+            (
+                r#"task first-task has failed: "step-build-and-push-image" exited with code 125 (image: "registry.redhat.io/rhel8/buildah@sha256:7678"); for logs run: kubectl -n ci logs run-pod -c step-build-and-push-image"#,
+                "step-build-and-push-image",
+                125,
+            ),
+            (r#"init container failed, "prepare" exited with code 255"#, "prepare", 255),
+            (
+                r#"build step "build-step-git-source-0" exited with code 1 (image: "docker-pullable://git-init@sha256:1")"#,
+                "build-step-git-source-0",
+                1,
+            ),
+            (
+                r#""step-unit-tests" exited with code 2 (image: "golang@sha256:2"); for logs run: kubectl -n ns logs p -c step-unit-tests"#,
+                "step-unit-tests",
+                2,
+            ),
+        ] {
+            let r = tekton_step(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(
+                (r.container.as_deref(), r.raw_exit_code, r.state),
+                (Some(name), Some(code), Some(State::Terminated)),
+                "{line}"
+            );
+        }
+        for line in [
+            r#"error Command "test" exited with code 1."#,
+            r#"[0] "npm run dev" exited with code 1"#,
+            r#""Step-X" exited with code 1"#,
+            r#"the "prepare" exited with code 12x"#,
+        ] {
+            assert!(tekton_step(line.as_bytes()).is_none(), "{line}");
+        }
     }
 
     #[test]
