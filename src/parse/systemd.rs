@@ -6,6 +6,7 @@
 //! containerd.service: main process exited, code=dumped, status=5/TRAP     (older systemd)
 //!     Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)
 //!    Main PID: 1234 (code=killed, signal=KILL)
+//! ExecStart={ path=/usr/bin/dockerd ; argv[]=... ; pid=837 ; code=exited ; status=1 }   (systemctl show)
 //! ```
 //!
 //! `code=exited` gives the exit code; `killed` / `dumped` give a signal-only
@@ -19,6 +20,8 @@ use crate::record::{Format, Record, State};
 
 pub fn parse(msg: &[u8]) -> Option<Record> {
     let mut pid = None;
+    // Where `code=` and `status=` are read.
+    let mut fields = msg;
     let main = util::find(msg, b"Main process exited, ").or_else(|| util::find(msg, b"main process exited, "));
     let unit = match main {
         Some(at) => {
@@ -28,20 +31,30 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
             util::nonempty(&before[start..])
         }
         None => {
-            // systemctl status: `Main PID: N (code=...)` / `Process: N ExecStart=... (code=...)`
             let t = util::trim_start(msg);
-            let rest = t.strip_prefix(b"Main PID: ").or_else(|| t.strip_prefix(b"Process: "));
-            let rest = rest?;
-            let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            if t.starts_with(b"Process: ") && !rest[n..].starts_with(b" ExecStart=") {
-                return None;
+            // systemctl show: the main process's last run (`ExecStartEx=`
+            // repeats it on newer systemd, with the same pid). A unit that
+            // has not run shows `code=(null)`.
+            if t.starts_with(b"ExecStart={ ") || t.starts_with(b"ExecStartEx={ ") {
+                // (After the command line, whose arguments may hold `status=`.)
+                let at = util::rfind(msg, b" ; pid=")?;
+                fields = &msg[at..];
+                pid = logfmt(fields, b"pid").and_then(lead_int).and_then(|p| u64::try_from(p).ok());
+            } else {
+                // systemctl status: `Main PID: N (code=...)` / `Process: N ExecStart=... (code=...)`
+                let rest = t.strip_prefix(b"Main PID: ").or_else(|| t.strip_prefix(b"Process: "));
+                let rest = rest?;
+                let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if t.starts_with(b"Process: ") && !rest[n..].starts_with(b" ExecStart=") {
+                    return None;
+                }
+                pid = lead_int(rest).and_then(|p| u64::try_from(p).ok());
             }
-            pid = lead_int(rest).and_then(|p| u64::try_from(p).ok());
             None
         }
     };
-    let how = logfmt(msg, b"code")?;
-    let status = logfmt(msg, b"status").or_else(|| logfmt(msg, b"signal"))?;
+    let how = logfmt(fields, b"code")?;
+    let status = logfmt(fields, b"status").or_else(|| logfmt(fields, b"signal"))?;
     let mut r = Record::new(Format::Systemd);
     r.state = Some(State::Terminated);
     r.container = unit;
@@ -68,7 +81,7 @@ mod tests {
     #[test]
     #[allow(clippy::type_complexity)]
     fn table() {
-        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 7] = [
+        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 9] = [
             (
                 "exitscan-exit3.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
                 Some(3),
@@ -91,6 +104,9 @@ mod tests {
             ("    Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)", Some(1), None, None),
             ("   Main PID: 1234 (code=killed, signal=KILL)", None, Some(9), None),
             ("   Main PID: 1234 (code=exited, status=0/SUCCESS)", Some(0), None, None),
+            // systemctl show (kata-containers/runtime#645), and a command line holding `status=`.
+            ("ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -D --add-runtime kata-runtime=/usr/bin/kata-runtime ; ignore_errors=no ; start_time=[Fri 2018-08-24 21:08:43 UTC] ; stop_time=[Fri 2018-08-24 21:08:43 UTC] ; pid=837 ; code=exited ; status=1 }", Some(1), None, None),
+            ("ExecStartEx={ path=/bin/app ; argv[]=/bin/app --status=7 code=exited ; flags= ; start_time=[n/a] ; stop_time=[n/a] ; pid=9 ; code=killed ; status=9/KILL }", None, Some(9), None),
         ];
         for (l, code, sig, unit) in ok {
             let r = parse(l.as_bytes()).unwrap_or_else(|| panic!("{l}"));
@@ -105,6 +121,9 @@ mod tests {
             "    Process: 99 ExecStartPre=/bin/mkdir -p /x (code=exited, status=0/SUCCESS)",
             "x.service: Failed with result 'timeout'.",
             "x.service: Main process exited, code=weird, status=1",
+            // Never ran.
+            "ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }",
+            "ExecStartPre={ path=/bin/mkdir ; argv[]=/bin/mkdir -p /x ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=5 ; code=exited ; status=0 }",
         ] {
             assert!(parse(no.as_bytes()).is_none(), "{no}");
         }

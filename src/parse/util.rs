@@ -73,6 +73,10 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
+pub fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(hay, needle)
+}
+
 /// How many spaces `s` starts with, eight bytes at a time (indentation
 /// and aligned columns run long).
 #[inline]
