@@ -1517,6 +1517,12 @@ impl Scanner {
         if h.any(Hits::EXITCODE_KV) && one(kubelet::parse(msg), recs) {
             return;
         }
+        if h.any(Hits::EXITCODE_UPPER) && crate::parse::util::contains(msg, b"&ContainerStateTerminated{") {
+            recs.extend(kubelet::status_dump(msg));
+            if !recs.is_empty() {
+                return;
+            }
+        }
         if h.any(Hits::EXITCODE_KV | Hits::EXITCODE_UPPER) && one(docker::event_text(msg), recs) {
             return;
         }

@@ -8,8 +8,17 @@
 //!
 //! `ContainerDied` PLEG events, probe failures and `Killing container` lines
 //! carry no code and give no record.
+//!
+//! Older kubelets' status manager (and e2e test frameworks) print a pod's
+//! status as a Go value (`%+v`), one record per terminated state in it:
+//!
+//! ```text
+//! Status for pod "x" updated successfully: (5, {Phase:Failed ContainerStatuses:[{Name:deployment State:{Waiting:nil Running:nil
+//!   Terminated:&ContainerStateTerminated{ExitCode:0,Signal:0,Reason:Completed,Message:,StartedAt:2019-05-11 21:33:30 +0000 UTC,...
+//! ```
 
-use crate::parse::util::{self, logfmt, unquote};
+use crate::code::Signal;
+use crate::parse::util::{self, logfmt, unquote, when};
 use crate::record::{Format, Record, State, Str};
 
 /// `"Generic (PLEG): container finished" ... exitCode=N`
@@ -36,6 +45,61 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
         }
     }
     Some(r)
+}
+
+/// Each `Terminated:&ContainerStateTerminated{...}` of a pod status printed
+/// as a Go value. Its fields come in the order of the API type (`ExitCode`,
+/// `Signal`, `Reason`, `Message`, `StartedAt`, `FinishedAt`, `ContainerID`),
+/// so a message holding commas is cut at the next field's name. The
+/// container is the `{Name:` of the status around it; `LastTerminationState`
+/// makes it the last state, `InitContainerStatuses` an init container.
+pub fn status_dump(msg: &[u8]) -> Vec<Record> {
+    const OPEN: &[u8] = b"Terminated:&ContainerStateTerminated{";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = util::find(&msg[from..], OPEN) {
+        let at = from + at;
+        from = at + OPEN.len();
+        let body = &msg[from..];
+        let body = &body[..util::find(body, b",}").unwrap_or(body.len())];
+        // The value of `key`, up to the next field's name.
+        let field = |key: &[u8], next: &[u8]| -> Option<&[u8]> {
+            let s = util::find(body, key)? + key.len();
+            let rest = &body[s..];
+            Some(&rest[..util::find(rest, next).unwrap_or(rest.len())])
+        };
+        let Some(code) = field(b"ExitCode:", b",").and_then(util::whole_int) else { continue };
+        let before = &msg[..at];
+        let mut r = Record::new(Format::Kubelet);
+        r.raw_exit_code = Some(code);
+        r.stated_signal = field(b",Signal:", b",").and_then(util::whole_int).filter(|&s| s != 0).and_then(Signal::new);
+        r.reason = field(b",Reason:", b",Message:").and_then(util::nonempty);
+        r.message = field(b",Message:", b",StartedAt:").and_then(util::nonempty);
+        let time = |v: Option<&[u8]>| v.and_then(|t| std::str::from_utf8(t).ok()).and_then(when::go);
+        r.started_at = time(field(b",StartedAt:", b",FinishedAt:"));
+        r.finished_at = time(field(b",FinishedAt:", b",ContainerID:"));
+        r.container_id = field(b",ContainerID:", b",").and_then(util::nonempty);
+        let state = util::rfind(before, b"State:{");
+        let last = state.is_some_and(|s| before[..s].ends_with(b"LastTermination"));
+        r.state = Some(if last { State::LastTerminated } else { State::Terminated });
+        if let Some(n) = util::rfind(before, b"{Name:") {
+            let name = &before[n + b"{Name:".len()..];
+            r.container = util::nonempty(&name[..name.iter().position(|&b| b == b' ').unwrap_or(name.len())]);
+        }
+        r.init = util::rfind(before, b"ContainerStatuses:[").map(|s| before[..s].ends_with(b"Init"));
+        r.log_time = klog_time(msg);
+        // kubelet's `format.Pod`: `"name_namespace(uid)"`.
+        if let Some(p) = util::find(before, b"Status for pod \"") {
+            let pod = &before[p + b"Status for pod \"".len()..];
+            let pod = &pod[..pod.iter().position(|&b| b == b'(' || b == b'"').unwrap_or(pod.len())];
+            if let Some(u) = memchr::memchr(b'_', pod) {
+                r.pod = util::nonempty(&pod[..u]);
+                r.namespace = util::nonempty(&pod[u + 1..]);
+            }
+        }
+        out.push(r);
+    }
+    out
 }
 
 /// The time in a klog header: `I0128 09:05:11.123456    2231 file.go:1] ...`.
@@ -88,5 +152,57 @@ mod tests {
         for line in no {
             assert!(parse(line.as_bytes()).is_none(), "{line}");
         }
+    }
+    #[test]
+    fn status_dumps() {
+        // Two statuses: an init container's last state and an app
+        // container's current one, with a message holding commas.
+        let line = "I0511 21:33:59.240493    1001 status_manager.go:521] Status for pod \"web-1_shop(6a56e3b9)\" updated successfully: (5, {Phase:Failed InitContainerStatuses:[{Name:setup State:{Waiting:nil Running:&ContainerStateRunning{StartedAt:2019-05-11 21:33:20 +0000 UTC,} Terminated:nil} LastTerminationState:{Waiting:nil Running:nil Terminated:&ContainerStateTerminated{ExitCode:137,Signal:9,Reason:OOMKilled,Message:,StartedAt:2019-05-11 21:33:10 +0000 UTC,FinishedAt:2019-05-11 21:33:19 +0000 UTC,ContainerID:cri-o://i1,}} Ready:false RestartCount:1}] ContainerStatuses:[{Name:deployment State:{Waiting:nil Running:nil Terminated:&ContainerStateTerminated{ExitCode:1,Signal:0,Reason:Error,Message:failed: a, b, c,StartedAt:2019-05-11 21:33:30 +0000 UTC,FinishedAt:2019-05-11 21:33:58 +0000 UTC,ContainerID:cri-o://abc,}} LastTerminationState:{Waiting:nil Running:nil Terminated:nil} Ready:false RestartCount:0}]})";
+        let recs = status_dump(line.as_bytes());
+        let got: Vec<_> = recs
+            .iter()
+            .map(|r| {
+                (
+                    r.container.as_deref(),
+                    r.raw_exit_code,
+                    r.stated_signal.map(|s| s.0),
+                    r.reason.as_deref(),
+                    r.message.as_deref(),
+                    r.state,
+                    r.init,
+                    r.container_id.as_deref(),
+                    r.finished_at.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("setup"),
+                    Some(137),
+                    Some(9),
+                    Some("OOMKilled"),
+                    None,
+                    Some(State::LastTerminated),
+                    Some(true),
+                    Some("cri-o://i1"),
+                    Some("2019-05-11T21:33:19Z")
+                ),
+                (
+                    Some("deployment"),
+                    Some(1),
+                    None,
+                    Some("Error"),
+                    Some("failed: a, b, c"),
+                    Some(State::Terminated),
+                    Some(false),
+                    Some("cri-o://abc"),
+                    Some("2019-05-11T21:33:58Z")
+                ),
+            ]
+        );
+        assert!(recs.iter().all(|r| (r.pod.as_deref(), r.namespace.as_deref()) == (Some("web-1"), Some("shop"))));
+        assert!(status_dump(b"State:{Waiting:nil Running:&ContainerStateRunning{StartedAt:2019-05-11 21:33:20 +0000 UTC,} Terminated:nil}").is_empty());
     }
 }
