@@ -1557,6 +1557,15 @@ impl Scanner {
         if h.any(Hits::KILLED_PROCESS) && one(kernel::parse(msg), recs) {
             return;
         }
+        if h.any(Hits::REASON_EXIT_CODE | Hits::STATUS_EXIT_CODE) && one(orchestrator::gitlab_container(msg), recs) {
+            return;
+        }
+        if h.any(Hits::DESCRIBE | Hits::EXITCODE_KV) && one(orchestrator::jenkins_container(msg), recs) {
+            return;
+        }
+        if h.any(Hits::STATUS_EXIT_CODE) && one(orchestrator::airflow_pod_failed(msg), recs) {
+            return;
+        }
         if h.any(Hits::REASON_EXIT_CODE) {
             let argo = orchestrator::reason_exit_code(msg);
             if !argo.is_empty() {

@@ -500,6 +500,11 @@ impl Doc {
         if body.is_empty() {
             return if self.opened_any { Step::EndBefore } else { Step::Continue };
         }
+        if indent > 0 && crate::parse::describe::is_elision(body) {
+            // `  ...` where a paste left lines out (at column 0, `...` ends
+            // a YAML document): it says nothing about the structure.
+            return Step::Continue;
+        }
         if body == b"---" || body == b"..." {
             return Step::EndBefore;
         }

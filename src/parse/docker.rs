@@ -63,7 +63,8 @@ pub fn compose_v2(msg: &[u8]) -> Option<Record> {
     let m = util::trim(msg);
     let at = util::find(m, b" exited with code ")?;
     let name = &m[..at];
-    if name.is_empty() || name.iter().any(|&b| b == b' ' || b == b'\t') {
+    // (Compose names hold no quotes: `"step-a" exited with code 1` is Tekton's.)
+    if name.is_empty() || name.iter().any(|&b| b == b' ' || b == b'\t' || b == b'"') {
         return None;
     }
     let code = whole_int(&m[at + b" exited with code ".len()..])?;

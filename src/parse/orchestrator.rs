@@ -7,6 +7,11 @@
 //! Spark       container name: fluentd / ... / exit code: 0 / termination reason: Completed
 //! Tekton      "step-build" exited with code 125 (image: "..."); for logs run: kubectl -n ci logs ...
 //! Tekton      init container failed, "prepare" exited with code 255
+//! GitLab      ERROR: Job failed (system failure): Error in container build: exit code: 137, reason: 'OOMKilled'
+//! GitLab      container build terminated with reason "OOMKilled" (exit code 137)
+//! Jenkins     jenkins/agent-x Container jnlp was terminated (Exit Code: 1, Reason: Error)
+//! Jenkins     Container is terminated agent-x [jnlp]: ContainerStateTerminated(containerID=..., exitCode=1, ..., reason=Error, ...)
+//! Airflow     Pod failed because of OOMKilled (container: base, exit code: 137)
 //! ```
 //!
 //! Look-alikes that are *not* container exits give nothing: `command terminated
@@ -61,10 +66,13 @@ pub fn exited_with_exit_code(msg: &[u8]) -> Option<Record> {
 }
 
 /// Tekton's TaskRun failure message: `"<step container>" exited with code N`
-/// (pkg/pod/status.go prints `%q exited with code %d (image: %q); ...`),
-/// at the start of the message or after `, `, `: ` or `step ` (`build step`,
-/// older releases). The quoted name must be a container name: `Command
-/// "test" exited with code 1` of other tools has another word before it.
+/// (pkg/pod/status.go prints `%q exited with code %d (image: %q); ...`).
+/// With its `(image: ` it is read wherever it is (an event row, after a
+/// timestamp); without it, only at the start of the message or after a `:`
+/// (`Message:` of describe output, aligned or not), a `,` or `step `
+/// (`build step`, older releases). The quoted name must be a container
+/// name: `Command "test" exited with code 1` of other tools has another word
+/// before it.
 pub fn tekton_step(msg: &[u8]) -> Option<Record> {
     const PHRASE: &[u8] = b"\" exited with code ";
     let m = util::trim(msg);
@@ -75,18 +83,96 @@ pub fn tekton_step(msg: &[u8]) -> Option<Record> {
     if name.is_empty() || name.len() > 63 || !name.iter().all(dns) {
         return None;
     }
-    let before = &m[..open];
-    if !(before.is_empty() || before.ends_with(b", ") || before.ends_with(b": ") || before.ends_with(b"step ")) {
-        return None;
-    }
     let rest = &m[at + PHRASE.len()..];
     let digits = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'-').count();
     if !matches!(rest.get(digits), None | Some(b' ' | b';' | b'.' | b'\\' | b'"')) {
         return None;
     }
+    let before = util::trim_end(&m[..open]);
+    let image = rest[digits..].starts_with(b" (image: ");
+    if !(image || before.is_empty() || before.ends_with(b":") || before.ends_with(b",") || before.ends_with(b" step")) {
+        return None;
+    }
     let mut r = record(whole_int(&rest[..digits])?);
     r.container = util::nonempty(name);
     Some(r)
+}
+
+/// The text between the first `open` in `m` and the `close` after it.
+fn between<'a>(m: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
+    let s = util::find(m, open)? + open.len();
+    let e = util::find(&m[s..], close)?;
+    Some(&m[s..s + e])
+}
+
+/// A record of container `name` (a container name, no blanks) with `code`.
+fn named(name: &[u8], code: i64, reason: Option<&[u8]>) -> Option<Record> {
+    if name.is_empty() || name.len() > 253 || name.iter().any(|&b| util::is_blank(b) || b == b'"') {
+        return None;
+    }
+    let mut r = record(code);
+    r.container = util::nonempty(name);
+    r.reason = reason.map(util::trim).filter(|v| !v.is_empty() && *v != b"None").and_then(util::nonempty);
+    Some(r)
+}
+
+/// GitLab Runner's Kubernetes executor (executors/kubernetes):
+/// `Error in container NAME: exit code: N, reason: 'R'` and its pod watcher's
+/// `container NAME terminated with reason "R" (exit code N)`.
+pub fn gitlab_container(msg: &[u8]) -> Option<Record> {
+    if let Some(at) = util::find(msg, b"Error in container ") {
+        let m = &msg[at + b"Error in container ".len()..];
+        let colon = util::find(m, b": exit code: ")?;
+        let rest = &m[colon + b": exit code: ".len()..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'-').count();
+        let reason = between(rest, b", reason: '", b"'");
+        return named(&m[..colon], whole_int(&rest[..digits])?, reason);
+    }
+    let at = util::find(msg, b"container ")?;
+    let m = &msg[at + b"container ".len()..];
+    let t = util::find(m, b" terminated with reason \"")?;
+    let rest = &m[t + b" terminated with reason \"".len()..];
+    let q = memchr::memchr(b'"', rest)?;
+    let code = rest[q + 1..].strip_prefix(b" (exit code ").and_then(lead_int)?;
+    named(&m[..t], code, Some(&rest[..q]))
+}
+
+/// Jenkins' Kubernetes plugin: `Container NAME was terminated (Exit Code: N,
+/// Reason: R)`, and the fabric8 client's `[NAME]: ContainerStateTerminated(
+/// containerID=..., exitCode=N, ..., reason=R, ...)`.
+pub fn jenkins_container(msg: &[u8]) -> Option<Record> {
+    if let Some(at) = util::find(msg, b" was terminated (Exit Code: ") {
+        let start = util::rfind(&msg[..at], b"Container ")? + b"Container ".len();
+        let rest = &msg[at + b" was terminated (Exit Code: ".len()..];
+        let reason = between(rest, b", Reason: ", b")");
+        return named(&msg[start..at], lead_int(rest)?, reason);
+    }
+    let at = util::find(msg, b"ContainerStateTerminated(")?;
+    let body = &msg[at + b"ContainerStateTerminated(".len()..];
+    let body = &body[..memchr::memchr(b')', body).unwrap_or(body.len())];
+    let field = |k: &[u8]| -> Option<&[u8]> {
+        body.split(|&b| b == b',').map(util::trim).find_map(|f| f.strip_prefix(k)?.strip_prefix(b"="))
+    };
+    let code = field(b"exitCode").and_then(whole_int)?;
+    let before = util::trim_end(&msg[..at]);
+    let name =
+        before.strip_suffix(b"]:").and_then(|b| memchr::memrchr(b'[', b).map(|o| &b[o + 1..])).unwrap_or_default();
+    let mut r = named(name, code, field(b"reason").filter(|r| *r != b"null")).unwrap_or_else(|| record(code));
+    r.container_id = field(b"containerID").filter(|v| *v != b"null").and_then(util::nonempty);
+    r.finished_at = field(b"finishedAt").and_then(|t| std::str::from_utf8(t).ok()).and_then(util::when::rfc3339);
+    Some(r)
+}
+
+/// Airflow's KubernetesPodOperator: `Pod failed because of R (container:
+/// NAME, exit code: N)`.
+pub fn airflow_pod_failed(msg: &[u8]) -> Option<Record> {
+    let at = util::find(msg, b" (container: ")?;
+    let rest = &msg[at + b" (container: ".len()..];
+    let comma = util::find(rest, b", exit code: ")?;
+    let code = lead_int(&rest[comma + b", exit code: ".len()..])?;
+    let before = &msg[..at];
+    let reason = util::find(before, b"because of ").map(|b| &before[b + b"because of ".len()..]);
+    named(&rest[..comma], code, reason)
 }
 
 /// Argo and friends: `<Reason> (exit code N)`, one record per occurrence.
@@ -164,6 +250,18 @@ mod tests {
                 "step-unit-tests",
                 2,
             ),
+            // Round 6: describe's aligned Message:, an event row, a timestamp.
+            (
+                r#"      Message:               "step-a" exited with code 1 (image: "ubuntu"); for logs run: kubectl -n default logs p -c step-a"#,
+                "step-a",
+                1,
+            ),
+            (
+                r#"Warning  Failed  10m   taskrun-controller  "step-pr-source-pullrequest-4cxr4" exited with code 1 (image: "docker.io/x@sha256:d4e1"); for logs run: kubectl -n default logs pullrequest-pod-dqfjf -c step-pr-source-pullrequest-4cxr4"#,
+                "step-pr-source-pullrequest-4cxr4",
+                1,
+            ),
+            (r#"2020-01-21T10:00:00Z "step-a" exited with code 1 (image: "ubuntu"); ..."#, "step-a", 1),
         ] {
             let r = tekton_step(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
             assert_eq!(
@@ -177,8 +275,42 @@ mod tests {
             r#"[0] "npm run dev" exited with code 1"#,
             r#""Step-X" exited with code 1"#,
             r#"the "prepare" exited with code 12x"#,
+            r#"the "prepare" exited with code 12"#,
         ] {
             assert!(tekton_step(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
+    /// Round 6 (CI systems); the names are the sources' own.
+    #[test]
+    fn ci_systems() {
+        type Parse = fn(&[u8]) -> Option<Record>;
+        let cases: [(&str, Parse, &str, i64, Option<&str>); 6] = [
+            ("ERROR: Job failed (system failure): Error in container build: exit code: 137, reason: 'OOMKilled'", gitlab_container, "build", 137, Some("OOMKilled")),
+            (r#"container build terminated with reason "OOMKilled" (exit code 137)"#, gitlab_container, "build", 137, Some("OOMKilled")),
+            ("jenkins/test-jenkins-15-s5m9r-gz6zc-bgvq9 Container jnlp was terminated (Exit Code: 1, Reason: Error)", jenkins_container, "jnlp", 1, Some("Error")),
+            ("Container is terminated jenkins-agent-f103c [jnlp]: ContainerStateTerminated(containerID=containerd://7a7bbb3cbbac, exitCode=1, finishedAt=2022-12-09T14:43:03Z, message=null, reason=Error, signal=null, startedAt=2022-12-09T14:43:03Z, additionalProperties={})", jenkins_container, "jnlp", 1, Some("Error")),
+            ("Pod failed because of OOMKilled (container: base, exit code: 137)", airflow_pod_failed, "base", 137, Some("OOMKilled")),
+            ("ERROR: Job failed: Error in container helper: exit code: 1, reason: 'Error'", gitlab_container, "helper", 1, Some("Error")),
+        ];
+        for (line, parse, name, code, reason) in cases {
+            let r = parse(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(
+                (r.container.as_deref(), r.raw_exit_code, r.reason.as_deref()),
+                (Some(name), Some(code), reason),
+                "{line}"
+            );
+        }
+        for line in [
+            "ERROR: Job failed: command terminated with exit code 1",
+            "ERROR: Job failed: prepare environment: exit code 255",
+            "the container was terminated (Exit Code: see above)",
+        ] {
+            let b = line.as_bytes();
+            assert!(
+                gitlab_container(b).or_else(|| jenkins_container(b)).or_else(|| airflow_pod_failed(b)).is_none(),
+                "{line}"
+            );
         }
     }
 
