@@ -2,7 +2,8 @@
 //! Every single-line parser on each line of the input, framed and unframed:
 //! kubelet, containerd (+ oom_evidence), crio, docker (ps_row, compose_v1_row,
 //! compose_v2, event_text, oom_event_text, libcontainerd), systemd,
-//! supervisord, kernel (parse, evidence), orchestrator::*, and the prefilter.
+//! supervisord, kernel (parse, evidence), orchestrator::*, kubelet status
+//! dumps, containerd events.log lines, and the prefilter.
 
 use exitscan::parse::{self, containerd, crio, docker, kernel, kubelet, orchestrator, supervisord, systemd};
 use exitscan::record::Record;
@@ -31,6 +32,12 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     out.extend(orchestrator::logfmt_exit(msg));
     out.extend(orchestrator::exited_with_exit_code(msg));
     out.extend(orchestrator::reason_exit_code(msg));
+    out.extend(orchestrator::tekton_step(msg));
+    out.extend(orchestrator::gitlab_container(msg));
+    out.extend(orchestrator::jenkins_container(msg));
+    out.extend(orchestrator::airflow_pod_failed(msg));
+    out.extend(kubelet::status_dump(msg));
+    out.extend(containerd::events_log(&serde_json::from_slice(msg).unwrap_or_default()));
     let _ = orchestrator::status_exit_code(msg);
     let _ = orchestrator::status_container(msg);
     let _ = orchestrator::status_reason(msg);

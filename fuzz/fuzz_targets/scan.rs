@@ -75,17 +75,28 @@ fuzz_target!(|input: &[u8]| {
 
     let longest = data.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
     if longest < cfg.max_line.min(8 << 10) && cfg.lookback == ScanConfig::default().lookback {
-        let read: Vec<_> =
-            collected.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from))).collect();
+        let read: Vec<_> = collected
+            .records()
+            .iter()
+            .map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from)))
+            .collect();
         assert_eq!(read, fed, "records depend on how the input was split (read {read_size}, feed {chunk})");
         // And on the read size at all: compare with one big read.
         let big = scan_bytes("fuzz", data, ScanConfig { read_size: 1 << 20, ..cfg });
-        let bigv: Vec<_> = big.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from))).collect();
+        let bigv: Vec<_> = big
+            .records()
+            .iter()
+            .map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from)))
+            .collect();
         assert_eq!(read, bigv, "records depend on the read size ({read_size} vs 1 MiB)");
         // And through chunks handed over in place with the reader thread's
         // prefilter hints (the one-shot path).
         let c = scan_chunks("fuzz", data, cfg.clone(), chunk, 1 + chunk % 8);
-        let hinted: Vec<_> = c.records().iter().map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from))).collect();
+        let hinted: Vec<_> = c
+            .records()
+            .iter()
+            .map(|r| (Some(r.line), r.raw_exit_code, r.container.as_deref().map(String::from)))
+            .collect();
         assert_eq!(read, hinted, "records differ through hinted chunks of {chunk}");
     }
 });
