@@ -69,10 +69,9 @@ fn same_container(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let strip = |s: &str| s.rsplit("://").next().unwrap_or(s).to_string();
-    let (a, b) = (strip(a), strip(b));
+    let (a, b) = (crate::parse::util::without_scheme(a), crate::parse::util::without_scheme(b));
     // Short ids (12 hex) match the full id they start.
-    a.len() >= 12 && b.len() >= 12 && (a.starts_with(&b) || b.starts_with(&a))
+    a.len() >= 12 && b.len() >= 12 && (a.starts_with(b) || b.starts_with(a))
 }
 
 impl Context {
@@ -111,6 +110,15 @@ impl Context {
     }
 }
 
+/// The pieces one after the other.
+fn concat(parts: &[&str]) -> Str {
+    let mut s = Str::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 fn is_oom_reason(reason: Option<&str>) -> bool {
     matches!(reason, Some("OOMKilled") | Some("OOM Killed") | Some("OOMKilling"))
 }
@@ -124,25 +132,29 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
     let reason = r.reason.as_deref();
     let message = r.message.as_deref().unwrap_or("").to_ascii_lowercase();
 
+    // (Built by hand: these run for every record, and `format!` costs more.)
+    let mut itoa = itoa::Buffer::new();
     if let Some(n) = norm {
         if n.windows {
             ev.push(format_compact!("exit code {:#X}", n.code));
         } else {
-            ev.push(format_compact!("exit code {}", n.code));
+            ev.push(concat(&["exit code ", itoa.format(n.code)]));
             if n.wrapped {
                 ev.push(format_compact!("printed as {}, wrapped into 0..=255", r.raw_exit_code.unwrap_or(n.code)));
             }
         }
     }
     if let Some(s) = signal {
+        let mut nb = itoa::Buffer::new();
+        let number = nb.format(s.0);
         if r.stated_signal.is_some() {
-            ev.push(format_compact!("signal {} ({})", s.name(), s.0));
+            ev.push(concat(&["signal ", s.name(), " (", number, ")"]));
         } else {
-            ev.push(format_compact!("{} = 128 + {} ({})", code.unwrap_or(0), s.0, s.name()));
+            ev.push(concat(&[itoa.format(code.unwrap_or(0)), " = 128 + ", number, " (", s.name(), ")"]));
         }
     }
     if let Some(reason) = reason {
-        ev.push(format_compact!("reason {reason}"));
+        ev.push(concat(&["reason ", reason]));
     }
 
     let cause = |id: &str, ev: Vec<Str>| -> Option<Cause> {

@@ -67,7 +67,8 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// How many leading bytes of `bytes` a JSON string holds as they are (no
-/// `"`, `\\`, control byte or DEL), looked at a word of eight bytes at a time.
+/// `"`, `\\`, control byte or DEL), looked at a word of eight bytes at a time
+/// (the last word zero-padded: a padding byte reads as a control byte past the end).
 fn clean_prefix(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -76,10 +77,8 @@ fn clean_prefix(bytes: &[u8]) -> usize {
         !(((x & !HIGH) + !HIGH) | x | !HIGH)
     }
     let mut i = 0;
-    for w in bytes.chunks_exact(8) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        let x = u64::from_le_bytes(a);
+    while i < bytes.len() {
+        let x = crate::parse::util::word_at(bytes, i);
         // A byte below 0x20 has its top three bits clear.
         let low = zero_bytes(x & (0xe0 * ONES));
         let bad = low
@@ -87,19 +86,29 @@ fn clean_prefix(bytes: &[u8]) -> usize {
             | zero_bytes(x ^ (b'\\' as u64 * ONES))
             | zero_bytes(x ^ (0x7f * ONES));
         if bad != 0 {
-            return i + (bad.trailing_zeros() / 8) as usize;
+            return (i + (bad.trailing_zeros() / 8) as usize).min(bytes.len());
         }
         i += 8;
     }
-    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0..=0x1f | 0x7f) {
-        i += 1;
-    }
-    i
+    bytes.len()
 }
 
 fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A string of the program's own that needs no escaping (a state, a signal name).
+fn lit_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => {
+            debug_assert_eq!(clean_prefix(s.as_bytes()), s.len());
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
         None => out.extend_from_slice(b"null"),
     }
 }
@@ -114,15 +123,24 @@ fn opt_int<T: itoa::Integer>(out: &mut Vec<u8>, v: Option<T>) {
 /// Serializes records, caching the fixed text of each cause.
 #[derive(Default)]
 pub struct JsonEncoder {
-    causes: HashMap<(usize, crate::record::Str), Vec<u8>>,
+    causes: HashMap<(usize, crate::record::Str), Vec<u8>, rustc_hash::FxBuildHasher>,
+    /// The last source and its record prefix: `{"source":"...","line":`.
+    source: Option<(std::sync::Arc<str>, Vec<u8>)>,
 }
 
 impl JsonEncoder {
     /// Appends one record as a JSON object and a newline.
     pub fn encode(&mut self, out: &mut Vec<u8>, r: &Record) {
-        out.extend_from_slice(b"{\"source\":");
-        json_str(out, &r.source);
-        out.extend_from_slice(b",\"line\":");
+        match &self.source {
+            Some((src, head)) if std::sync::Arc::ptr_eq(src, &r.source) => out.extend_from_slice(head),
+            _ => {
+                let mut head = b"{\"source\":".to_vec();
+                json_str(&mut head, &r.source);
+                head.extend_from_slice(b",\"line\":");
+                out.extend_from_slice(&head);
+                self.source = Some((r.source.clone(), head));
+            }
+        }
         opt_int(out, Some(r.line));
         out.extend_from_slice(b",\"format\":\"");
         out.extend_from_slice(r.format.as_str().as_bytes());
@@ -141,7 +159,7 @@ impl JsonEncoder {
             None => b"null",
         });
         out.extend_from_slice(b",\"state\":");
-        opt_str(out, r.state.map(|s| s.as_str()));
+        lit_str(out, r.state.map(|s| s.as_str()));
         out.extend_from_slice(b",\"exit_code\":");
         opt_int(out, r.exit_code());
         out.extend_from_slice(b",\"raw_exit_code\":");
@@ -150,7 +168,7 @@ impl JsonEncoder {
         out.extend_from_slice(b",\"signal\":");
         opt_int(out, sig.map(|s| s.0));
         out.extend_from_slice(b",\"signal_name\":");
-        opt_str(out, sig.map(|s| s.name()));
+        lit_str(out, sig.map(|s| s.name()));
         out.extend_from_slice(b",\"class\":\"");
         out.extend_from_slice(r.class().as_str().as_bytes());
         out.extend_from_slice(b"\",\"reason\":");

@@ -77,6 +77,35 @@ pub fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::rfind(hay, needle)
 }
 
+/// A container id without its runtime prefix: what follows the last `://`
+/// (`containerd://4f2…` → `4f2…`), or all of it.
+pub fn without_scheme(id: &str) -> &str {
+    let b = id.as_bytes();
+    let mut end = b.len();
+    while let Some(i) = memchr::memrchr(b':', &b[..end]) {
+        if b[i + 1..].starts_with(b"//") {
+            return &id[i + 3..];
+        }
+        end = i;
+    }
+    id
+}
+
+/// The eight bytes of `s` from `at` as a little-endian word, zero-padded
+/// past the end of `s`.
+#[inline]
+pub fn word_at(s: &[u8], at: usize) -> u64 {
+    let Some(r) = s.get(at..) else { return 0 };
+    if let Some(w) = r.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
+    }
+    if let Some(last) = s.last_chunk::<8>() {
+        // The last eight bytes of `s`, shifted down to the `r.len()` wanted.
+        return u64::from_le_bytes(*last).checked_shr(8 * (8 - r.len() as u32)).unwrap_or(0);
+    }
+    r.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b))
+}
+
 /// How many spaces `s` starts with, eight bytes at a time (indentation
 /// and aligned columns run long).
 #[inline]
@@ -353,6 +382,38 @@ pub mod when {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_at_every_offset() {
+        let bytes: Vec<u8> = (1..=40).collect();
+        for len in 0..bytes.len() {
+            let s = &bytes[..len];
+            for at in 0..len + 3 {
+                let mut want = [0u8; 8];
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = s.get(at + i).copied().unwrap_or(0);
+                }
+                assert_eq!(word_at(s, at), u64::from_le_bytes(want), "len {len} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn container_ids_without_scheme() {
+        for (id, want) in [
+            ("containerd://4f2a", "4f2a"),
+            ("docker://a://b", "b"),
+            ("4f2a", "4f2a"),
+            ("cri-o:/x", "cri-o:/x"),
+            ("x://", ""),
+            ("://", ""),
+            (":", ":"),
+            ("", ""),
+        ] {
+            assert_eq!(without_scheme(id), want);
+            assert_eq!(without_scheme(id), id.rsplit("://").next().unwrap_or(id));
+        }
+    }
 
     #[test]
     fn ints() {
