@@ -75,6 +75,33 @@ pub fn split_line(line: &[u8]) -> DLine<'_> {
     DLine { indent, key, value, body }
 }
 
+/// The key and value of a line indented by `k` spaces whose key is one of
+/// [`KNOWN_KEYS`]: what [`split_line`] gives for it (its indentation is
+/// `k`), found without reading the key a byte at a time. `None` for any
+/// other line, which `split_line` then reads.
+#[inline]
+fn known_line(line: &[u8], k: usize) -> Option<(&[u8], &[u8])> {
+    let body = line.get(k..)?;
+    if !body.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let c = first_colon(body)?;
+    if !matches!(body.get(c + 1), None | Some(b' ' | b'\t')) || !known_key(&body[..c]) {
+        return None;
+    }
+    Some((&body[..c], util::trim(&body[c + 1..])))
+}
+
+/// The key and value [`split_line`] finds in a line indented by `k` spaces
+/// (kubectl's own keys found the short way, [`known_line`]).
+#[inline]
+fn line_key(line: &[u8], k: usize) -> Option<(&[u8], &[u8])> {
+    known_line(line, k).or_else(|| {
+        let d = split_line(line);
+        Some((d.key?, d.value))
+    })
+}
+
 /// Indentation (a tab counts 8) and where the text after it starts.
 #[inline]
 fn leading_blanks(line: &[u8]) -> (usize, usize) {
@@ -113,8 +140,146 @@ fn key_value(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
 /// Where the `:` ending the key of a `Key: value` line is: the key starts
 /// with a letter, holds only [`KEY_BYTE`]s and no two blanks in a row, and
 /// the colon is followed by a blank or the end of the line.
+///
+/// The keys kubectl prints are told apart by their first colon and a
+/// comparison of whole words ([`known_key`]); any other text is read a byte
+/// at a time. Both ways give the same answer: a known key is a valid one.
 #[inline]
 fn key_end(body: &[u8]) -> Option<usize> {
+    if !body.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    if let Some(c) = first_colon(body) {
+        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && known_key(&body[..c]) {
+            return Some(c);
+        }
+    }
+    key_end_bytewise(body)
+}
+
+/// The first `:` in the first 32 bytes of `s` (where kubectl's keys end),
+/// looked for a word at a time.
+#[inline]
+fn first_colon(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut at = 0;
+    while at < 32 {
+        let w = util::word_at(s, at);
+        // The high bit of each byte that is ':' (exact: no carries between bytes).
+        let t = w ^ (ONES * u64::from(b':'));
+        let hits = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        if hits != 0 {
+            let c = at + (hits.trailing_zeros() / 8) as usize;
+            return (c < s.len()).then_some(c);
+        }
+        at += 8;
+        if at >= s.len() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The keys kubectl's describe printer writes for a pod, its containers,
+/// their states and its volumes.
+const KNOWN_KEYS: &[&[u8]] = &[
+    b"Name",
+    b"Namespace",
+    b"Priority",
+    b"Priority Class Name",
+    b"Runtime Class Name",
+    b"Service Account",
+    b"Node",
+    b"Start Time",
+    b"Labels",
+    b"Annotations",
+    b"Status",
+    b"Reason",
+    b"Message",
+    b"SeccompProfile",
+    b"IP",
+    b"IPs",
+    b"Controlled By",
+    b"NominatedNodeName",
+    b"Init Containers",
+    b"Containers",
+    b"Ephemeral Containers",
+    b"Conditions",
+    b"Readiness Gates",
+    b"Volumes",
+    b"QoS Class",
+    b"Node-Selectors",
+    b"Tolerations",
+    b"Topology Spread Constraints",
+    b"Events",
+    b"Container ID",
+    b"Image",
+    b"Image ID",
+    b"Port",
+    b"Ports",
+    b"Host Port",
+    b"Host Ports",
+    b"Command",
+    b"Args",
+    b"State",
+    b"Last State",
+    b"Last Termination State",
+    b"Ready",
+    b"Restart Count",
+    b"Limits",
+    b"Requests",
+    b"Liveness",
+    b"Readiness",
+    b"Startup",
+    b"Environment",
+    b"Environment Variables from",
+    b"Mounts",
+    b"Devices",
+    b"Exit Code",
+    b"Signal",
+    b"Started",
+    b"Finished",
+    b"Type",
+    b"SizeLimit",
+    b"Medium",
+    b"ClaimName",
+    b"ReadOnly",
+    b"TokenExpirationSeconds",
+    b"ConfigMapName",
+    b"ConfigMapOptional",
+    b"SecretName",
+    b"Optional",
+    b"DownwardAPI",
+    b"Path",
+    b"HostPathType",
+];
+
+/// [`KNOWN_KEYS`] by length and first letter ([`slot`]).
+fn known_table() -> &'static [Vec<&'static [u8]>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<&'static [u8]>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![Vec::new(); 32 * 32];
+        for &k in KNOWN_KEYS {
+            t[slot(k)].push(k);
+        }
+        t
+    })
+}
+
+#[inline]
+fn slot(k: &[u8]) -> usize {
+    (k.len() & 31) * 32 + usize::from(k.first().map_or(0, |b| b & 31))
+}
+
+/// True when `k` (a key without its colon) is one of [`KNOWN_KEYS`].
+#[inline]
+fn known_key(k: &[u8]) -> bool {
+    k.len() < 32 && known_table()[slot(k)].contains(&k)
+}
+
+/// [`key_end`], a byte at a time.
+fn key_end_bytewise(body: &[u8]) -> Option<usize> {
     if !body.first()?.is_ascii_alphabetic() {
         return None;
     }
@@ -565,13 +730,12 @@ impl Describe {
                 match c.field_indent {
                     // The first line under a header sets the field indentation.
                     None if k == 4 => {
-                        let d = split_line(line);
-                        let key = d.key?;
+                        let (key, value) = line_key(line, k)?;
                         match is_state_line_key(key) {
-                            Some(state) => self.open_block(state, d.value, 4),
+                            Some(state) => self.open_block(state, value, 4),
                             None => {
                                 self.container_mut().field_indent = Some(4);
-                                self.container_field(key, d.value);
+                                self.container_field(key, value);
                             }
                         }
                         Run::Reset
@@ -585,11 +749,10 @@ impl Describe {
                         if is_passive_field(&line[4..]) {
                             continue;
                         }
-                        let d = split_line(line);
-                        let key = d.key?;
+                        let (key, value) = line_key(line, k)?;
                         match is_state_line_key(key) {
-                            Some(state) => self.open_block(state, d.value, 4),
-                            None => self.container_field(key, d.value),
+                            Some(state) => self.open_block(state, value, 4),
+                            None => self.container_field(key, value),
                         }
                         Run::Reset
                     }
@@ -694,13 +857,16 @@ impl Describe {
     /// every such line takes the full path. Returns whether it may count as
     /// not understood.
     fn whole_pod_block_line(&mut self, line: &[u8], k: usize, line_no: u64) -> Option<Run> {
-        let d = split_line(line);
-        let Some(key) = d.key else {
-            // (At 3 or less the text could be a container header.)
-            return if k >= 4 { Some(Run::Count) } else { None };
+        let (key, value) = match known_line(line, k) {
+            Some(kv) => kv,
+            None => match split_line(line) {
+                DLine { key: Some(key), value, .. } => (key, value),
+                // (At 3 or less the text could be a container header.)
+                _ => return if k >= 4 { Some(Run::Count) } else { None },
+            },
         };
         if k == 2 {
-            if d.value.is_empty() && is_dns_name(key) {
+            if value.is_empty() && is_dns_name(key) {
                 self.start_container(key, 2);
             } else if is_state_line_key(key).is_some() {
                 return None;
@@ -713,16 +879,16 @@ impl Describe {
             return None;
         }
         if is_state_key(key) {
-            self.state_field(key, d.value, line_no);
+            self.state_field(key, value, line_no);
             return if self.problems.is_empty() { Some(Run::Reset) } else { None };
         }
         if let Some(state) = is_state_line_key(key) {
             if k != 4 {
                 return None;
             }
-            self.open_block(state, d.value, 4);
+            self.open_block(state, value, 4);
         } else if k == 4 {
-            self.container_field(key, d.value);
+            self.container_field(key, value);
         }
         Some(Run::Reset)
     }
@@ -1595,6 +1761,62 @@ mod tests {
 
     /// Lines that close a multi-line message where kubectl would not print
     /// them: whatever `feed_pod` does, it agrees with line feeding.
+    /// Text around kubectl's keys: each key with odd endings, near misses
+    /// and prefixes, to hold the short ways of reading a key to the long one.
+    fn key_text() -> impl Strategy<Value = Vec<u8>> {
+        let key = prop::sample::select(KNOWN_KEYS).prop_map(<[u8]>::to_vec);
+        let head = prop_oneof![
+            4 => key.clone(),
+            1 => key.prop_map(|k| k[..k.len() / 2].to_vec()),
+            1 => "[A-Za-z0-9 :_./()-]{0,34}".prop_map(String::into_bytes),
+        ];
+        let tail = prop_oneof![
+            Just(b":".to_vec()),
+            Just(b": ".to_vec()),
+            Just(b":\t".to_vec()),
+            Just(b":x".to_vec()),
+            Just(b"  :".to_vec()),
+            Just(b" :".to_vec()),
+            Just(b"::".to_vec()),
+            Just(b"".to_vec()),
+            "[ -~\t\r\u{e9}]{0,40}".prop_map(String::into_bytes),
+        ];
+        let value = prop_oneof![Just(Vec::new()), "[ -~\t\r]{0,30}".prop_map(String::into_bytes)];
+        (head, tail, value).prop_map(|(h, t, v)| [h, t, v].concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// `key_end`'s short way for kubectl's keys gives what reading a
+        /// byte at a time gives.
+        #[test]
+        fn known_keys_read_like_bytes(body in key_text()) {
+            prop_assert_eq!(key_end(&body), key_end_bytewise(&body));
+        }
+
+        /// `known_line` gives the key and value `split_line` gives, or leaves
+        /// the line to it.
+        #[test]
+        fn known_lines_split_like_lines(body in key_text(), k in prop::sample::select(vec![0usize, 2, 4, 6, 9])) {
+            let line = [vec![b' '; k], body].concat();
+            if let Some((key, value)) = known_line(&line, k) {
+                let d = split_line(&line);
+                prop_assert_eq!((d.indent, d.key, d.value), (k, Some(key), value));
+            }
+        }
+    }
+
+    #[test]
+    fn every_known_key_is_a_key() {
+        for k in KNOWN_KEYS {
+            let line = [*k, b":  value"].concat();
+            assert_eq!(key_end_bytewise(&line), Some(k.len()), "{}", String::from_utf8_lossy(k));
+            assert_eq!(key_end(&line), Some(k.len()));
+            assert!(known_line(&line, 0).is_some());
+        }
+    }
+
     #[test]
     fn whole_pods_after_odd_message_ends() {
         let head = "Containers:\n  web:\n    State:  Terminated\n      Message:  boom\nmore of it\n";
