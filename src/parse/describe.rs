@@ -86,10 +86,31 @@ fn known_line(line: &[u8], k: usize) -> Option<(&[u8], &[u8])> {
         return None;
     }
     let c = first_colon(body)?;
-    if !matches!(body.get(c + 1), None | Some(b' ' | b'\t')) || !known_key(&body[..c]) {
+    if !matches!(body.get(c + 1), None | Some(b' ' | b'\t')) || known_key(body, c).is_none() {
         return None;
     }
     Some((&body[..c], util::trim(&body[c + 1..])))
+}
+
+/// The key and value of a State block's field line (its text after the
+/// indentation) when it is one kubectl prints (`Exit Code:    137`): what
+/// [`split_line`] finds in it, by comparing the key whole.
+#[inline]
+fn state_field_line(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    let key: &[u8] = match body.first()? {
+        b'R' => b"Reason",
+        b'E' => b"Exit Code",
+        b'S' if body.get(1) == Some(&b'i') => b"Signal",
+        b'S' => b"Started",
+        b'F' => b"Finished",
+        b'M' => b"Message",
+        _ => return None,
+    };
+    let rest = body.strip_prefix(key)?.strip_prefix(b":")?;
+    if !matches!(rest.first(), None | Some(b' ' | b'\t')) {
+        return None;
+    }
+    Some((key, util::trim(rest)))
 }
 
 /// The key and value [`split_line`] finds in a line indented by `k` spaces
@@ -150,7 +171,7 @@ fn key_end(body: &[u8]) -> Option<usize> {
         return None;
     }
     if let Some(c) = first_colon(body) {
-        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && known_key(&body[..c]) {
+        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && known_key(body, c).is_some() {
             return Some(c);
         }
     }
@@ -255,13 +276,30 @@ const KNOWN_KEYS: &[&[u8]] = &[
     b"HostPathType",
 ];
 
-/// [`KNOWN_KEYS`] by length and first letter ([`slot`]).
-fn known_table() -> &'static [Vec<&'static [u8]>] {
-    static TABLE: std::sync::OnceLock<Vec<Vec<&'static [u8]>>> = std::sync::OnceLock::new();
+/// What the parser asks of a key, decided once per known key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KeyInfo {
+    state_line: Option<State>,
+    section: Option<Section>,
+    pod_header: bool,
+}
+
+impl KeyInfo {
+    fn of(k: &[u8]) -> KeyInfo {
+        KeyInfo { state_line: is_state_line_key(k), section: section_of(k), pod_header: is_pod_header_key(k) }
+    }
+}
+
+/// A key of [`KNOWN_KEYS`] and what it is.
+type KnownKey = (&'static [u8], KeyInfo);
+
+/// [`KNOWN_KEYS`] by length and first letter ([`slot`]), with what they are.
+fn known_table() -> &'static [Vec<KnownKey>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<KnownKey>>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = vec![Vec::new(); 32 * 32];
         for &k in KNOWN_KEYS {
-            t[slot(k)].push(k);
+            t[slot(k)].push((k, KeyInfo::of(k)));
         }
         t
     })
@@ -272,10 +310,25 @@ fn slot(k: &[u8]) -> usize {
     (k.len() & 31) * 32 + usize::from(k.first().map_or(0, |b| b & 31))
 }
 
-/// True when `k` (a key without its colon) is one of [`KNOWN_KEYS`].
+/// What the first `len` bytes of `body` are, when they are one of [`KNOWN_KEYS`].
 #[inline]
-fn known_key(k: &[u8]) -> bool {
-    k.len() < 32 && known_table()[slot(k)].contains(&k)
+fn known_key(body: &[u8], len: usize) -> Option<KeyInfo> {
+    let k = body.get(..len).filter(|k| k.len() < 32)?;
+    known_table()[slot(k)].iter().find(|(c, _)| *c == k).map(|(_, i)| *i)
+}
+
+/// The key of a `Key: value` line (as [`key_end`] finds it) and what it is.
+#[inline]
+fn key_info(body: &[u8]) -> Option<(&[u8], KeyInfo)> {
+    if let Some(c) = first_colon(body) {
+        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && body.first()?.is_ascii_alphabetic() {
+            if let Some(info) = known_key(body, c) {
+                return Some((&body[..c], info));
+            }
+        }
+    }
+    let k = &body[..key_end_bytewise(body)?];
+    Some((k, KeyInfo::of(k)))
 }
 
 /// [`key_end`], a byte at a time.
@@ -687,6 +740,9 @@ impl Describe {
         // every line that might raise it: never less than the pod's own count.
         let mut run = 0usize;
         let mut start = 0;
+        // Events rows not yet looked at for probe failures: `[from, to)`,
+        // searched in one go when the table ends.
+        let mut events: Option<(usize, usize)> = None;
         for (this, nl) in (first_line_no..).zip(util::Newlines::new(body)) {
             let line = &body[start..nl];
             let at = start;
@@ -706,18 +762,21 @@ impl Describe {
                 if !first.is_ascii_uppercase() || !crate::frame::is_plain(line) {
                     return None;
                 }
-                let end = key_end(line)?;
-                let key = &line[..end];
+                let (key, info) = key_info(line)?;
+                if let Some((from, to)) = events.take() {
+                    self.note_event(&body[from..to]);
+                }
                 if key == b"Name" {
                     // (A pod holding this many records releases them early.)
                     return (self.records.len() < MAX_HELD).then_some((at, nl, this - first_line_no));
                 }
-                self.whole_pod_key(key, line)?;
+                self.whole_pod_key(key, info, line)?;
                 run = 0;
                 continue;
             }
             if self.in_events {
-                self.note_event(line);
+                // (A probe failure is one line's text: the rows are searched together.)
+                events = Some((events.map_or(at, |(from, _)| from), nl));
                 run = 0;
                 continue;
             }
@@ -819,12 +878,12 @@ impl Describe {
     }
 
     /// A pod-level key at column 0 (not `Name`), as the full path takes it.
-    fn whole_pod_key(&mut self, key: &[u8], line: &[u8]) -> Option<()> {
-        if is_state_line_key(key).is_some() {
+    fn whole_pod_key(&mut self, key: &[u8], info: KeyInfo, line: &[u8]) -> Option<()> {
+        if info.state_line.is_some() {
             return None;
         }
-        let value = || key_value(util::trim_end(line)).1;
-        if let Some(sec) = section_of(key) {
+        let value = || util::trim(&line[key.len() + 1..]);
+        if let Some(sec) = info.section {
             if !value().is_empty() {
                 return None;
             }
@@ -832,7 +891,7 @@ impl Describe {
             return Some(());
         }
         self.close_container();
-        self.section = self.section_after_pod_key(key);
+        self.section = self.section_after(info.pod_header);
         self.in_events = key == b"Events";
         match key {
             b"Namespace" => self.namespace = nonempty(value()),
@@ -844,6 +903,15 @@ impl Describe {
 
     /// `  name:` at indentation 2 in a container section: the next container.
     fn whole_pod_header(&mut self, line: &[u8]) -> Option<()> {
+        // kubectl's `  name:` (a DNS label starting with a letter is a key
+        // with no value) is read without splitting the line.
+        let body = util::trim_end(line.get(2..)?);
+        if let Some(name) = body.strip_suffix(b":") {
+            if name.first().is_some_and(u8::is_ascii_alphabetic) && is_dns_name(name) {
+                self.start_container(name, 2);
+                return Some(());
+            }
+        }
         let d = split_line(line);
         let key = d.key?;
         if !(d.value.is_empty() && is_dns_name(key)) {
@@ -857,6 +925,12 @@ impl Describe {
     /// every such line takes the full path. Returns whether it may count as
     /// not understood.
     fn whole_pod_block_line(&mut self, line: &[u8], k: usize, line_no: u64) -> Option<Run> {
+        if k >= 4 {
+            if let Some((key, value)) = state_field_line(&line[k..]) {
+                self.state_field(key, value, line_no);
+                return if self.problems.is_empty() { Some(Run::Reset) } else { None };
+            }
+        }
         let (key, value) = match known_line(line, k) {
             Some(kv) => kv,
             None => match split_line(line) {
@@ -1136,13 +1210,21 @@ impl Describe {
     /// pasted fragment without its `Containers:` line (`Name:`, `Namespace:`,
     /// then a container's `State:`) is still read.
     fn section_after_pod_key(&self, key: &[u8]) -> Section {
-        if self.section == Section::None && is_pod_header_key(key) {
+        self.section_after(is_pod_header_key(key))
+    }
+
+    /// [`section_after_pod_key`](Self::section_after_pod_key) of a key
+    /// that `is_header` kubectl prints above the containers, or not.
+    fn section_after(&self, is_header: bool) -> Section {
+        if self.section == Section::None && is_header {
             Section::None
         } else {
             Section::Other
         }
     }
 
+    /// Notes a probe failure in `rows` (one Events row, or several: the
+    /// phrases never span lines).
     fn note_event(&mut self, line: &[u8]) {
         if self.liveness_failed {
             return;
@@ -1288,8 +1370,8 @@ impl Describe {
                 }
             }
             b"Signal" => b.signal = whole_int(without_note(value)).and_then(Signal::new),
-            b"Started" => b.started = std::str::from_utf8(value).ok().and_then(when::rfc1123),
-            b"Finished" => b.finished = std::str::from_utf8(value).ok().and_then(when::rfc1123),
+            b"Started" => b.started = when::rfc1123_bytes(value),
+            b"Finished" => b.finished = when::rfc1123_bytes(value),
             _ => {}
         }
     }
