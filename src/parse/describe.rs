@@ -92,6 +92,33 @@ fn known_line(line: &[u8], k: usize) -> Option<(&[u8], &[u8])> {
     Some((&body[..c], util::trim(&body[c + 1..])))
 }
 
+/// [`crate::frame::is_plain`] of a line at column 0 that starts with the key
+/// `info` of `len` bytes: no syslog time (`Jan 28 09:05:11`) can start a
+/// line whose first blank, in its first 13 bytes, comes after a key of
+/// kubectl's and before a letter or the end of the line, so those are
+/// plain without the search.
+#[inline]
+fn col0_plain(line: &[u8], len: usize, info: KeyInfo) -> bool {
+    if info.known {
+        if info.spaced {
+            // (The first blank is inside the key, before a letter.)
+            return true;
+        }
+        match line.get(len + 1) {
+            None => return true,
+            Some(b' ') if len + 1 >= 13 => return true,
+            Some(b' ') => {
+                let i = len + 1 + util::spaces(&line[len + 1..]);
+                if !line.get(i).is_some_and(u8::is_ascii_digit) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    crate::frame::is_plain(line)
+}
+
 /// The key and value of a State block's field line (its text after the
 /// indentation) when it is one kubectl prints (`Exit Code:    137`): what
 /// [`split_line`] finds in it, by comparing the key whole.
@@ -282,11 +309,21 @@ struct KeyInfo {
     state_line: Option<State>,
     section: Option<Section>,
     pod_header: bool,
+    /// One of [`KNOWN_KEYS`] (none has a digit after a blank).
+    known: bool,
+    /// The key holds a blank (`Start Time`).
+    spaced: bool,
 }
 
 impl KeyInfo {
     fn of(k: &[u8]) -> KeyInfo {
-        KeyInfo { state_line: is_state_line_key(k), section: section_of(k), pod_header: is_pod_header_key(k) }
+        KeyInfo {
+            state_line: is_state_line_key(k),
+            section: section_of(k),
+            pod_header: is_pod_header_key(k),
+            known: false,
+            spaced: k.contains(&b' '),
+        }
     }
 }
 
@@ -299,7 +336,7 @@ fn known_table() -> &'static [Vec<KnownKey>] {
     TABLE.get_or_init(|| {
         let mut t = vec![Vec::new(); 32 * 32];
         for &k in KNOWN_KEYS {
-            t[slot(k)].push((k, KeyInfo::of(k)));
+            t[slot(k)].push((k, KeyInfo { known: true, ..KeyInfo::of(k) }));
         }
         t
     })
@@ -759,10 +796,13 @@ impl Describe {
                 return None;
             }
             if k == 0 {
-                if !first.is_ascii_uppercase() || !crate::frame::is_plain(line) {
+                if !first.is_ascii_uppercase() {
                     return None;
                 }
                 let (key, info) = key_info(line)?;
+                if !col0_plain(line, key.len(), info) {
+                    return None;
+                }
                 if let Some((from, to)) = events.take() {
                     self.note_event(&body[from..to]);
                 }
@@ -1234,11 +1274,13 @@ impl Describe {
         if probe.find(line).is_none() {
             return;
         }
-        if util::contains(line, b"Liveness probe failed")
-            || util::contains(line, b"failed liveness probe")
-            || util::contains(line, b"Startup probe failed")
-            || util::contains(line, b"failed startup probe")
-        {
+        static PHRASES: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> = std::sync::OnceLock::new();
+        let phrases = PHRASES.get_or_init(|| {
+            let p: [&[u8]; 4] =
+                [b"Liveness probe failed", b"failed liveness probe", b"Startup probe failed", b"failed startup probe"];
+            p.map(memchr::memmem::Finder::new)
+        });
+        if phrases.iter().any(|p| p.find(line).is_some()) {
             self.liveness_failed = true;
         }
     }
@@ -1885,6 +1927,28 @@ mod tests {
             if let Some((key, value)) = known_line(&line, k) {
                 let d = split_line(&line);
                 prop_assert_eq!((d.indent, d.key, d.value), (k, Some(key), value));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The short way of telling a column-0 key line plain agrees with
+        /// the framing's own test, syslog-looking values included.
+        #[test]
+        fn col0_lines_plain_like_frames(
+            key in prop::sample::select(KNOWN_KEYS),
+            gap in prop::sample::select(vec!["", " ", "   ", "\t", " \t", "             "]),
+            value in prop_oneof![
+                "[0-9]{1,3} [0-9]{2}:[0-9]{2}:[0-9]{2} host (kubelet|kubelet\\[1\\]): x",
+                "[0-9]{1,2}[ :0-9]{0,12}",
+                "[ -~]{0,20}",
+            ],
+        ) {
+            let line = [key, b":", gap.as_bytes(), value.as_bytes()].concat();
+            if let Some((k, info)) = key_info(&line) {
+                prop_assert_eq!(col0_plain(&line, k.len(), info), crate::frame::is_plain(&line));
             }
         }
     }
