@@ -336,42 +336,47 @@ pub mod when {
     /// `Sun, 28 Jan 2024 08:29:21 +0000`, a real date of this century or
     /// the last. `None` sends anything else the general way.
     fn rfc1123_utc(s: &[u8]) -> Option<super::Str> {
-        use time::{Date, Month};
-        const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-        const MONTHS: [&[u8; 3]; 12] =
-            [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
         let s: &[u8; 31] = s.try_into().ok()?;
-        let num = |at: usize, n: usize| -> Option<u32> {
-            s[at..at + n].iter().try_fold(0u32, |v, &b| b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0')))
-        };
         if &s[3..5] != b", " || s[7] != b' ' || s[11] != b' ' || s[16] != b' ' || &s[25..] != b" +0000" {
             return None;
         }
         if s[19] != b':' || s[22] != b':' {
             return None;
         }
+        let three = |at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], 0]);
         // (The general parser reads the weekday without checking it.)
-        if !DAYS.iter().any(|d| &s[..3] == *d) {
+        const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+        let wd = three(0);
+        if !DAYS.iter().any(|d| u32::from_le_bytes([d[0], d[1], d[2], 0]) == wd) {
             return None;
         }
-        let month = MONTHS.iter().position(|m| s[8..11] == **m)?;
-        let (day, year) = (num(5, 2)?, num(12, 4)?);
-        let (h, m, sec) = (num(17, 2)?, num(20, 2)?, num(23, 2)?);
+        const MONTHS: [&[u8; 3]; 12] =
+            [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+        let mo = three(8);
+        let month = 1 + MONTHS.iter().position(|m| u32::from_le_bytes([m[0], m[1], m[2], 0]) == mo)? as u32;
+        let digit = |at: usize| s[at].is_ascii_digit().then(|| u32::from(s[at] - b'0'));
+        let two = |at: usize| Some(digit(at)? * 10 + digit(at + 1)?);
+        let (day, year) = (two(5)?, two(12)? * 100 + two(14)?);
+        let (h, m, sec) = (two(17)?, two(20)?, two(23)?);
         if !(1900..=2099).contains(&year) || h > 23 || m > 59 || sec > 59 {
             return None;
         }
-        let month = Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
-        Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
-        let two = |v: u32| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
-        let mut out = [0u8; 20];
-        out[..4].copy_from_slice(&s[12..16]);
-        for (i, (sep, v)) in
-            [(b'-', u32::from(u8::from(month))), (b'-', day), (b'T', h), (b':', m), (b':', sec)].into_iter().enumerate()
-        {
-            out[4 + 3 * i] = sep;
-            out[5 + 3 * i..7 + 3 * i].copy_from_slice(&two(v));
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=days).contains(&day) {
+            return None;
         }
-        out[19] = b'Z';
+        let mut out = *b"0000-00-00T00:00:00Z";
+        out[..4].copy_from_slice(&s[12..16]);
+        for (at, v) in [(5, month), (8, day), (11, h), (14, m), (17, sec)] {
+            out[at] = b'0' + (v / 10) as u8;
+            out[at + 1] = b'0' + (v % 10) as u8;
+        }
         std::str::from_utf8(&out).ok().map(super::Str::from)
     }
 
