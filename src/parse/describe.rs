@@ -715,7 +715,18 @@ impl Describe {
     /// A new pod that has read its first line (its `Name:` line).
     pub fn starting_with(line: &[u8], line_no: u64) -> Box<Describe> {
         let mut d = Box::<Describe>::default();
-        d.feed(line, line_no);
+        match known_line(line, 0) {
+            // kubectl's `Name:  web-1`: what feeding it leaves a new pod
+            // with (its first line, at column 0, naming the pod).
+            Some((b"Name", value)) if !value.is_empty() => {
+                d.saw_any = true;
+                d.base_indent = Some(0);
+                d.pod_name = nonempty(value);
+            }
+            _ => {
+                d.feed(line, line_no);
+            }
+        }
         d
     }
 
@@ -1950,6 +1961,18 @@ mod tests {
             if let Some((k, info)) = key_info(&line) {
                 prop_assert_eq!(col0_plain(&line, k.len(), info), crate::frame::is_plain(&line));
             }
+        }
+    }
+
+    proptest! {
+        /// A pod started from its `Name:` line the short way is the pod
+        /// that line leaves when fed.
+        #[test]
+        fn pods_start_like_fed(line in "(Name|Namespace|- Name|Name:x|Name) ?:?[ \t]{0,3}[a-z0-9 .-]{0,12}[ \r]?") {
+            let mut fed = Describe::new();
+            fed.feed(line.as_bytes(), 1);
+            let short = Describe::starting_with(line.as_bytes(), 1);
+            prop_assert_eq!(format!("{short:?}"), format!("{fed:?}"));
         }
     }
 
