@@ -1011,6 +1011,12 @@ impl Scanner {
         let upto = EXIT.get_or_init(|| memchr::memmem::Finder::new(b"Exit Code")).find(rest).unwrap_or(rest.len());
         let nx = le + NAME.get_or_init(|| memchr::memmem::Finder::new(b"\nName:")).find(&rest[..upto])? + 1;
         let nx_end = nx + memchr::memchr(b'\n', &self.buf[nx..end])?;
+        // (`Name:r...` is no `Name:` key: fed line by line, it would end the
+        // pod and be looked at afresh, not start the next one.)
+        let next = &self.buf[nx..nx_end];
+        if !describe::is_pod_start(next.strip_suffix(b"\r").unwrap_or(next)) {
+            return None;
+        }
         describe::is_inert_pod(&self.buf[le + 1..nx]).then_some((nx, nx_end))
     }
 
