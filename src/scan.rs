@@ -935,7 +935,7 @@ impl Scanner {
                     let (nx, nx_end, n) = match whole {
                         Some(whole) => whole,
                         None => {
-                            let Some((nx, nx_end)) = self.inert_pod_end(ls, le, end) else { break };
+                            let Some((nx, nx_end)) = self.inert_pod_end(ls, le, esc) else { break };
                             (nx, nx_end, bytecount::count(&self.buf[next..nx], b'\n') as u64)
                         }
                     };
