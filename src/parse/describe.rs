@@ -82,13 +82,7 @@ pub fn split_line(line: &[u8]) -> DLine<'_> {
 #[inline]
 fn known_line(line: &[u8], k: usize) -> Option<(&[u8], &[u8])> {
     let body = line.get(k..)?;
-    if !body.first()?.is_ascii_alphabetic() {
-        return None;
-    }
-    let c = first_colon(body)?;
-    if !matches!(body.get(c + 1), None | Some(b' ' | b'\t')) || known_key(body, c).is_none() {
-        return None;
-    }
+    let (c, _) = known_prefix(body)?;
     Some((&body[..c], util::trim(&body[c + 1..])))
 }
 
@@ -194,15 +188,25 @@ fn key_value(body: &[u8]) -> (Option<&[u8]>, &[u8]) {
 /// at a time. Both ways give the same answer: a known key is a valid one.
 #[inline]
 fn key_end(body: &[u8]) -> Option<usize> {
+    match known_prefix(body) {
+        Some((c, _)) => Some(c),
+        None => key_end_bytewise(body),
+    }
+}
+
+/// Where the key of `body` ends, and what it is, when it is one of
+/// [`KNOWN_KEYS`] followed by its colon and a blank or the end of the line:
+/// [`key_end`]'s short way, shared by the readers that take it.
+#[inline]
+fn known_prefix(body: &[u8]) -> Option<(usize, KeyInfo)> {
     if !body.first()?.is_ascii_alphabetic() {
         return None;
     }
-    if let Some(c) = first_colon(body) {
-        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && known_key(body, c).is_some() {
-            return Some(c);
-        }
+    let c = first_colon(body)?;
+    if !matches!(body.get(c + 1), None | Some(b' ' | b'\t')) {
+        return None;
     }
-    key_end_bytewise(body)
+    Some((c, known_key(body, c)?))
 }
 
 /// The first `:` in the first 32 bytes of `s` (where kubectl's keys end),
@@ -357,12 +361,8 @@ fn known_key(body: &[u8], len: usize) -> Option<KeyInfo> {
 /// The key of a `Key: value` line (as [`key_end`] finds it) and what it is.
 #[inline]
 fn key_info(body: &[u8]) -> Option<(&[u8], KeyInfo)> {
-    if let Some(c) = first_colon(body) {
-        if matches!(body.get(c + 1), None | Some(b' ' | b'\t')) && body.first()?.is_ascii_alphabetic() {
-            if let Some(info) = known_key(body, c) {
-                return Some((&body[..c], info));
-            }
-        }
+    if let Some((c, info)) = known_prefix(body) {
+        return Some((&body[..c], info));
     }
     let k = &body[..key_end_bytewise(body)?];
     Some((k, KeyInfo::of(k)))
