@@ -169,6 +169,10 @@ struct Partial {
 /// as it is and dropped.
 const STALE_AFTER: u32 = 4096;
 
+/// Lines above a systemd `Main process exited, code=killed` line searched for
+/// the unit's OOM notice (other units' and the kernel's lines come between).
+const UNIT_OOM_LOOKBACK: usize = 12;
+
 /// A long line being cut at `max_line`: bytes up to its newline are skipped.
 struct Cut {
     dropped: u64,
@@ -1556,6 +1560,9 @@ impl Scanner {
                 if r.container.is_none() {
                     r.container = self.systemctl_unit(ls);
                 }
+                if r.stated_signal == Some(crate::code::Signal::KILL) {
+                    r.hints.oom_event = self.unit_oom_above(ls, r.container.as_deref());
+                }
                 recs.push(r);
                 return;
             }
@@ -1626,6 +1633,14 @@ impl Scanner {
             end = start;
         }
         out
+    }
+
+    /// systemd's own word that the OOM killer struck `unit` (a killed main
+    /// process), in the few lines above `ls`: it logs it as the cgroup's
+    /// `oom_kill` count rises, just before it reaps the main process.
+    fn unit_oom_above(&self, ls: usize, unit: Option<&str>) -> bool {
+        let Some(unit) = unit else { return false };
+        self.prev_messages(ls, UNIT_OOM_LOOKBACK).iter().any(|m| systemd::unit_oom(m) == Some(unit.as_bytes()))
     }
 
     /// `● name.service - ...` above a `systemctl status` `Main PID:` / `Process:` line.

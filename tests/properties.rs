@@ -85,6 +85,8 @@ struct Brief {
     state: Option<State>,
     signal: Option<u8>,
     restart_count: Option<u64>,
+    /// What the scanner saw around the record (systemd's OOM notice above it).
+    oom_event: bool,
 }
 
 fn brief(r: &Record) -> Brief {
@@ -100,6 +102,7 @@ fn brief(r: &Record) -> Brief {
         state: r.state,
         signal: r.signal().map(|s| s.0),
         restart_count: r.restart_count,
+        oom_event: r.hints.oom_event,
     }
 }
 

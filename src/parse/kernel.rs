@@ -47,6 +47,11 @@ pub fn evidence(msg: &[u8]) -> Option<Evidence> {
     };
     let container = value(b"task_memcg=").and_then(|m| {
         let last = m.rsplit(|&b| b == b'/').next()?;
+        // A systemd service's own cgroup (`/system.slice/web.service`): the
+        // unit, as its `Main process exited` line names it.
+        if last.len() > b".service".len() && last.ends_with(b".service") {
+            return Some(Str::from(String::from_utf8_lossy(last)));
+        }
         // cri-containerd-<id>.scope / docker-<id>.scope / <id>
         let last = last.strip_suffix(b".scope").unwrap_or(last);
         let id = last.rsplit(|&b| b == b'-').next()?;
@@ -97,5 +102,10 @@ mod tests {
                 pid: Some(28438)
             })
         );
+        // A systemd service's cgroup names the unit; other cgroups name nothing.
+        let unit = b"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice/web.service,task_memcg=/system.slice/web.service,task=web,pid=4242,uid=0";
+        assert_eq!(evidence(unit), Some(Evidence::Oom { container: Some("web.service".into()), pid: Some(4242) }));
+        let slice = b"oom-kill:constraint=CONSTRAINT_MEMCG,task_memcg=/user.slice/.service,task=x,pid=7,uid=0";
+        assert_eq!(evidence(slice), Some(Evidence::Oom { container: None, pid: Some(7) }));
     }
 }

@@ -74,6 +74,22 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// The unit systemd names in its own OOM notice (`src/core/unit.c`,
+/// `unit_check_oom`; systemd-oomd's kills since v248):
+///
+/// ```text
+/// web.service: A process of this unit has been killed by the OOM killer.
+/// web.service: systemd-oomd killed 3 process(es) in this unit.
+/// ```
+pub fn unit_oom(msg: &[u8]) -> Option<&[u8]> {
+    let at = util::find(msg, b": A process of this unit has been killed by the OOM killer")
+        .or_else(|| util::find(msg, b": systemd-oomd killed "))?;
+    let before = &msg[..at];
+    let start = before.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+    let unit = &before[start..];
+    (!unit.is_empty()).then_some(unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +131,18 @@ mod tests {
                 (code, sig, unit),
                 "{l}"
             );
+        }
+        for (l, unit) in [
+            ("web.service: A process of this unit has been killed by the OOM killer.", Some("web.service")),
+            (
+                "Jan 28 09:05:12 n systemd[1]: a@1.service: A process of this unit has been killed by the OOM killer.",
+                Some("a@1.service"),
+            ),
+            ("user@1000.service: systemd-oomd killed 3 process(es) in this unit.", Some("user@1000.service")),
+            ("web.service: Failed with result 'oom-kill'.", None),
+            (": A process of this unit has been killed by the OOM killer.", None),
+        ] {
+            assert_eq!(unit_oom(l.as_bytes()), unit.map(str::as_bytes), "{l}");
         }
         for no in [
             "named.service: Control process exited, code=exited, status=1/FAILURE",
