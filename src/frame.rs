@@ -6,6 +6,9 @@
 //!   whose `log` lacks the trailing `\n` is partial.
 //! - journald / syslog: `Jan 28 09:05:11 host ident[pid]: <msg>` or the ISO form
 //!   `2024-01-28T09:05:11.123+00:00 host ident[pid]: <msg>`.
+//! - timestamped: `<RFC3339Nano> <msg>`, what `docker logs -t`, `kubectl logs
+//!   --timestamps` and `podman logs -t` print (a `host ident[pid]:` after the
+//!   time makes it a journal line instead).
 //! - anything else is plain text: the line is the message.
 //!
 //! Joining partial pieces is the scanner's job ([`crate::scan`]); this module
@@ -26,10 +29,12 @@ pub enum Framing {
     Cri,
     DockerJson,
     Journal,
+    Timestamped,
 }
 
 impl Framing {
-    pub const ALL: [Framing; 4] = [Framing::Plain, Framing::Cri, Framing::DockerJson, Framing::Journal];
+    pub const ALL: [Framing; 5] =
+        [Framing::Plain, Framing::Cri, Framing::DockerJson, Framing::Journal, Framing::Timestamped];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +42,7 @@ impl Framing {
             Framing::Cri => "cri",
             Framing::DockerJson => "docker-json",
             Framing::Journal => "journal",
+            Framing::Timestamped => "timestamped",
         }
     }
 }
@@ -78,7 +84,11 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
     // Nor are the quote marks of a pasted reply or markdown quote. (CRI and
     // docker-json lines may be pieces of a longer message: the scanner
     // removes them from the message it joins.)
-    let q = if matches!(f.framing, Framing::Plain | Framing::Journal) { quote_len(&f.msg) } else { 0 };
+    let q = if matches!(f.framing, Framing::Plain | Framing::Journal | Framing::Timestamped) {
+        quote_len(&f.msg)
+    } else {
+        0
+    };
     if q > 0 {
         f.msg = match f.msg {
             Cow::Borrowed(m) => Cow::Borrowed(&m[q..]),
@@ -169,7 +179,7 @@ fn frame_raw(line: &[u8]) -> Frame<'_> {
             if let Ok((_, f)) = cri(line) {
                 return f;
             }
-            if let Some(f) = journal(line) {
+            if let Some(f) = timestamped(line) {
                 return f;
             }
         }
@@ -330,9 +340,41 @@ fn find_sub<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
     memchr::memmem::find(hay, needle).map(|at| &hay[at..at + needle.len()])
 }
 
+/// `<RFC3339Nano> <msg>` (`docker logs -t`, `kubectl logs --timestamps`),
+/// or a journal line with an ISO time, or (other times) a journal line.
+///
+/// After an ISO time, `host ident[pid]: msg` is a journal line. So is `host
+/// ident: msg` (rsyslog's `kernel:`), unless the time is UTC's `Z` (docker
+/// and the kubelet write that; syslog daemons and journalctl write an offset)
+/// or the message after the colon is empty or starts with a second blank:
+/// `Start Time:   Sun, 28 Jan 2024` and `Init Containers:` are a `kubectl
+/// describe` printed by a container, not a host `Start` and an ident `Time`.
+fn timestamped(line: &[u8]) -> Option<Frame<'_>> {
+    let Ok((rest, time)) = rfc3339(line) else { return journal(line) };
+    let Some(msg) = rest.strip_prefix(b" ") else { return journal(line) };
+    if let Some((f, with_pid)) = journal_parts(line) {
+        let aligned = f.msg.is_empty() || f.msg.starts_with(b" ");
+        if with_pid || !(time.ends_with(b"Z") || aligned) {
+            return Some(f);
+        }
+    }
+    Some(Frame {
+        framing: Framing::Timestamped,
+        stream: None,
+        partial: false,
+        time: Some(time),
+        msg: Cow::Borrowed(msg),
+    })
+}
+
 /// `Mmm dd HH:MM:SS host ident[pid]: msg`, the ISO variant, and localized month
 /// names (`4月 12 16:00:43`, `mai 12 10:19:45`).
 fn journal(line: &[u8]) -> Option<Frame<'_>> {
+    journal_parts(line).map(|(f, _)| f)
+}
+
+/// [`journal`], and whether the ident carries a `[pid]`.
+fn journal_parts(line: &[u8]) -> Option<(Frame<'_>, bool)> {
     let (rest, time) = syslog_time(line).ok()?;
     let rest = rest.strip_prefix(b" ")?;
     // host (absent in some pasted journals: `May 16 15:05:02 containerd[29581]: ...`)
@@ -342,13 +384,14 @@ fn journal(line: &[u8]) -> Option<Frame<'_>> {
     }
     if rest[sp - 1] == b':' && memchr::memchr(b'[', &rest[..sp]).is_some() {
         let msg = &rest[sp + 1..];
-        return Some(Frame {
+        let f = Frame {
             framing: Framing::Journal,
             stream: None,
             partial: false,
             time: Some(time),
             msg: Cow::Borrowed(msg),
-        });
+        };
+        return Some((f, true));
     }
     let after_host = &rest[sp + 1..];
     // ident[pid]: or ident:
@@ -359,7 +402,9 @@ fn journal(line: &[u8]) -> Option<Frame<'_>> {
     }
     let msg = &after_host[colon + 1..];
     let msg = msg.strip_prefix(b" ").unwrap_or(msg);
-    Some(Frame { framing: Framing::Journal, stream: None, partial: false, time: Some(time), msg: Cow::Borrowed(msg) })
+    let f =
+        Frame { framing: Framing::Journal, stream: None, partial: false, time: Some(time), msg: Cow::Borrowed(msg) };
+    Some((f, ident.ends_with(b"]") && ident.contains(&b'[')))
 }
 
 fn syslog_time(i: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -504,6 +549,47 @@ mod tests {
         }
         for plain in ["Containers:", "    State:          Terminated", "hello world: x", ""] {
             assert_eq!(f(plain).0, Framing::Plain, "{plain}");
+        }
+    }
+
+    #[test]
+    fn timestamped_lines() {
+        // `docker logs -t`, `kubectl logs --timestamps`: the message follows
+        // one blank, its own indentation kept.
+        let cases = [
+            ("2024-01-28T09:05:10.000000002Z Name:         web-1", "Name:         web-1"),
+            ("2024-01-28T09:05:10.5Z       Exit Code:    3", "      Exit Code:    3"),
+            (
+                "2024-01-28T09:05:10Z Start Time:   Sun, 28 Jan 2024 07:59:20 +0000",
+                "Start Time:   Sun, 28 Jan 2024 07:59:20 +0000",
+            ),
+            ("2024-01-28T09:05:10.123456789+01:00 Init Containers:", "Init Containers:"),
+            ("2024-01-28T09:05:10.1+00:00 Start Time:   Sun", "Start Time:   Sun"),
+            ("2024-01-28T09:05:11.123456789Z web-1 exited with code 137", "web-1 exited with code 137"),
+            ("2024-01-28T09:05:11Z node1 kernel: Killed process 1 (x)", "node1 kernel: Killed process 1 (x)"),
+            ("2024-01-28T09:05:11Z > Exit Code:  1", "Exit Code:  1"),
+            ("2024-01-28T09:05:11Z ", ""),
+        ];
+        for (line, msg) in cases {
+            let (fr, _, p, _, m) = f(line);
+            assert_eq!((fr, p, m.as_str()), (Framing::Timestamped, false, msg), "{line}");
+            assert!(!is_plain(line.as_bytes()), "{line}");
+        }
+        let (_, _, _, t, _) = f("2024-01-28T09:05:10.000000002Z Name:  web-1");
+        assert_eq!(t.as_deref(), Some("2024-01-28T09:05:10.000000002Z"));
+        // A host and an ident after the time make a journal line: with a
+        // pid always, without one when the time has an offset.
+        for (line, msg) in [
+            ("2024-01-28T09:05:11Z node1 kubelet[2231]: I0128 x", "I0128 x"),
+            ("2024-01-28T09:05:11.123456+00:00 node1 kernel: Killed process 1 (x)", "Killed process 1 (x)"),
+            ("2024-01-28T09:05:11+0000 node1 systemd[1]: a.service: b", "a.service: b"),
+        ] {
+            let (fr, _, _, _, m) = f(line);
+            assert_eq!((fr, m.as_str()), (Framing::Journal, msg), "{line}");
+        }
+        // No blank after the time, or no time: not this framing.
+        for line in ["2024-01-28T09:05:11Zx", "2024-01-28T09:05:11Z", "2024-01-28 09:05:11 x"] {
+            assert_ne!(f(line).0, Framing::Timestamped, "{line}");
         }
     }
 }

@@ -131,7 +131,7 @@ pub trait ScanOutput {
 pub struct ScanStats {
     pub bytes: u64,
     /// Lines by framing, indexed like [`Framing::ALL`].
-    pub lines: [u64; 4],
+    pub lines: [u64; 5],
 }
 
 fn framing_index(f: Framing) -> usize {
@@ -140,6 +140,7 @@ fn framing_index(f: Framing) -> usize {
         Framing::Cri => 1,
         Framing::DockerJson => 2,
         Framing::Journal => 3,
+        Framing::Timestamped => 4,
     }
 }
 
