@@ -11,6 +11,9 @@
 //!   time makes it a journal line instead).
 //! - anything else is plain text: the line is the message.
 //!
+//! `kubectl logs --prefix` puts `[pod/NAME/CONTAINER] ` before each line (and
+//! before the time with `--timestamps`): it is no part of the message either.
+//!
 //! Joining partial pieces is the scanner's job ([`crate::scan`]); this module
 //! only classifies and decodes a single line, without allocating for CRI,
 //! journald and plain lines.
@@ -101,6 +104,24 @@ pub fn frame(line: &[u8]) -> Frame<'_> {
     f
 }
 
+/// The length of `kubectl logs --prefix`'s `[pod/NAME/CONTAINER] ` at the
+/// start of `line` (`logs.go`, `addPrefixIfNeeded`), or 0. The names hold no
+/// blanks, slashes or brackets; the container may be empty.
+pub fn kubectl_prefix_len(line: &[u8]) -> usize {
+    let Some(rest) = line.strip_prefix(b"[pod/") else { return 0 };
+    let name = |s: &[u8]| s.iter().take_while(|&&b| !matches!(b, b' ' | b'\t' | b'/' | b']' | b'[')).count();
+    let pod = name(rest);
+    if pod == 0 || rest.get(pod) != Some(&b'/') {
+        return 0;
+    }
+    let after = &rest[pod + 1..];
+    let container = name(after);
+    if after.get(container..container + 2) != Some(b"] ") {
+        return 0;
+    }
+    b"[pod/".len() + pod + 1 + container + 2
+}
+
 /// `msg` without the quote marks it starts with (see [`quote_len`]).
 pub fn without_quotes(msg: &[u8]) -> &[u8] {
     &msg[quote_len(msg)..]
@@ -174,6 +195,7 @@ pub fn strip_ansi(bytes: &[u8]) -> Vec<u8> {
 
 fn frame_raw(line: &[u8]) -> Frame<'_> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = &line[kubectl_prefix_len(line)..];
     match line.first() {
         Some(b'0'..=b'9') => {
             if let Ok((_, f)) = cri(line) {
@@ -205,6 +227,7 @@ fn frame_raw(line: &[u8]) -> Frame<'_> {
 pub fn is_plain(line: &[u8]) -> bool {
     match line.first() {
         Some(b'>') => quote_len(line) == 0,
+        Some(b'[') => kubectl_prefix_len(line) == 0,
         Some(b'0'..=b'9' | b'{') => frame(line).framing == Framing::Plain,
         Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
             !maybe_syslog_time(line) || frame(line).framing == Framing::Plain
@@ -549,6 +572,26 @@ mod tests {
         }
         for plain in ["Containers:", "    State:          Terminated", "hello world: x", ""] {
             assert_eq!(f(plain).0, Framing::Plain, "{plain}");
+        }
+    }
+
+    #[test]
+    fn kubectl_prefixes() {
+        for (line, framing, msg) in [
+            ("[pod/web-1/web] Name:         web-1", Framing::Plain, "Name:         web-1"),
+            ("[pod/web-1/web]       Exit Code:    3", Framing::Plain, "      Exit Code:    3"),
+            ("[pod/web-1/] x", Framing::Plain, "x"),
+            ("[pod/web-1/web] 2024-01-28T09:05:10.1Z   web:", Framing::Timestamped, "  web:"),
+            ("[pod/web-1/web] > Exit Code: 1", Framing::Plain, "Exit Code: 1"),
+        ] {
+            let (fr, _, _, _, m) = f(line);
+            assert_eq!((fr, m.as_str()), (framing, msg), "{line}");
+            assert!(!is_plain(line.as_bytes()), "{line}");
+        }
+        for line in ["[pod/web-1 web] x", "[pod/] x", "[pod/a/b]x", "[pod/a/b/c] x", "[deploy/a/b] x", "[pod/a] x"] {
+            assert_eq!(kubectl_prefix_len(line.as_bytes()), 0, "{line}");
+            assert_eq!(f(line).4, line, "{line}");
+            assert!(is_plain(line.as_bytes()), "{line}");
         }
     }
 
