@@ -7,8 +7,9 @@
 //! - journald / syslog: `Jan 28 09:05:11 host ident[pid]: <msg>` or the ISO form
 //!   `2024-01-28T09:05:11.123+00:00 host ident[pid]: <msg>`.
 //! - timestamped: `<RFC3339Nano> <msg>`, what `docker logs -t`, `kubectl logs
-//!   --timestamps` and `podman logs -t` print (a `host ident[pid]:` after the
-//!   time makes it a journal line instead).
+//!   --timestamps`, `podman logs -t` and GitHub Actions print (a `host
+//!   ident[pid]:` after the time makes it a journal line instead), and
+//!   `[<RFC3339>] <msg>` (Jenkins' Timestamper in Pipeline console text).
 //! - anything else is plain text: the line is the message.
 //!
 //! `kubectl logs --prefix` puts `[pod/NAME/CONTAINER] ` before each line (and
@@ -143,7 +144,8 @@ pub fn quote_len(line: &[u8]) -> usize {
 }
 
 /// `bytes` without ANSI escape sequences: CSI (`ESC [ ... m`, cursor moves),
-/// OSC (`ESC ] ... BEL` or `ESC ] ... ESC \`, hyperlinks) and other escapes
+/// control strings (`ESC ] ... BEL` or `ESC ] ... ESC \` hyperlinks, and the
+/// same with `_`, `P`, `^`, `X`) and other escapes
 /// (`ESC ( B`: ESC, intermediates, a final byte).
 pub fn strip_ansi(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
@@ -162,7 +164,9 @@ pub fn strip_ansi(bytes: &[u8]) -> Vec<u8> {
                     j += 1;
                 }
             }
-            Some(b']') => {
+            // Control strings: OSC (hyperlinks, titles), APC (Buildkite's
+            // `ESC _ bk;t=<ms> BEL` timestamps), DCS, PM, SOS; to BEL or ST.
+            Some(b']' | b'_' | b'P' | b'^' | b'X') => {
                 j += 1;
                 while let Some(&b) = bytes.get(j) {
                     if b == 0x07 {
@@ -205,6 +209,11 @@ fn frame_raw(line: &[u8]) -> Frame<'_> {
                 return f;
             }
         }
+        Some(b'[') => {
+            if let Some(f) = bracketed(line) {
+                return f;
+            }
+        }
         Some(b'{') if line.starts_with(b"{\"log\":") => {
             if let Some(f) = docker_json(line) {
                 return f;
@@ -227,7 +236,7 @@ fn frame_raw(line: &[u8]) -> Frame<'_> {
 pub fn is_plain(line: &[u8]) -> bool {
     match line.first() {
         Some(b'>') => quote_len(line) == 0,
-        Some(b'[') => kubectl_prefix_len(line) == 0,
+        Some(b'[') => kubectl_prefix_len(line) == 0 && frame(line).framing == Framing::Plain,
         Some(b'0'..=b'9' | b'{') => frame(line).framing == Framing::Plain,
         Some(b) if b.is_ascii_alphabetic() || *b >= 0x80 => {
             !maybe_syslog_time(line) || frame(line).framing == Framing::Plain
@@ -390,6 +399,19 @@ fn timestamped(line: &[u8]) -> Option<Frame<'_>> {
     })
 }
 
+/// `[<RFC3339>] <msg>`, Jenkins' Timestamper in a Pipeline's console text.
+fn bracketed(line: &[u8]) -> Option<Frame<'_>> {
+    let (rest, time) = rfc3339(line.strip_prefix(b"[")?).ok()?;
+    let msg = rest.strip_prefix(b"] ").or_else(|| (rest == b"]").then_some(&rest[1..]))?;
+    Some(Frame {
+        framing: Framing::Timestamped,
+        stream: None,
+        partial: false,
+        time: Some(time),
+        msg: Cow::Borrowed(msg),
+    })
+}
+
 /// `Mmm dd HH:MM:SS host ident[pid]: msg`, the ISO variant, and localized month
 /// names (`4月 12 16:00:43`, `mai 12 10:19:45`).
 fn journal(line: &[u8]) -> Option<Frame<'_>> {
@@ -502,11 +524,13 @@ mod tests {
 
     #[test]
     fn ansi_escapes() {
-        let cases: [(&[u8], &[u8]); 6] = [
+        let cases: [(&[u8], &[u8]); 8] = [
             (b"\x1b[36mweb-1 exited with code 137\x1b[0m", b"web-1 exited with code 137"),
             (b"\x1b[1;31mError\x1b[m: x", b"Error: x"),
             (b"a\x1b]8;;http://x\x07link\x1b]8;;\x1b\\b", b"alinkb"),
             (b"a\x1b(Bb", b"ab"),
+            (b"\x1b_bk;t=1706432710123\x07Exit Code:  1", b"Exit Code:  1"),
+            (b"\x1bPq#0;2;0;0;0\x1b\\x", b"x"),
             (b"cut at the end \x1b[3", b"cut at the end "),
             (b"no escapes", b"no escapes"),
         ];
@@ -629,6 +653,20 @@ mod tests {
         ] {
             let (fr, _, _, _, m) = f(line);
             assert_eq!((fr, m.as_str()), (Framing::Journal, msg), "{line}");
+        }
+        // Jenkins' Timestamper.
+        for (line, msg) in [
+            ("[2024-01-28T09:05:10.123Z] + kubectl describe pod x", "+ kubectl describe pod x"),
+            ("[2024-01-28T09:05:10.123Z]       Exit Code:    137", "      Exit Code:    137"),
+            ("[2024-01-28T09:05:10.123Z]", ""),
+        ] {
+            let (fr, _, _, t, m) = f(line);
+            assert_eq!((fr, t.as_deref(), m.as_str()), (Framing::Timestamped, Some("2024-01-28T09:05:10.123Z"), msg));
+            assert!(!is_plain(line.as_bytes()), "{line}");
+        }
+        for line in ["[2024-01-28T09:05:10.123Z]x", "[2024-01-28 09:05:10] x", "[INFO] Exit Code: 1"] {
+            assert_eq!(f(line).0, Framing::Plain, "{line}");
+            assert!(is_plain(line.as_bytes()), "{line}");
         }
         // No blank after the time, or no time: not this framing.
         for line in ["2024-01-28T09:05:11Zx", "2024-01-28T09:05:11Z", "2024-01-28 09:05:11 x"] {
