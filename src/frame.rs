@@ -402,7 +402,10 @@ fn timestamped(line: &[u8]) -> Option<Frame<'_>> {
 /// `[<RFC3339>] <msg>`, Jenkins' Timestamper in a Pipeline's console text.
 fn bracketed(line: &[u8]) -> Option<Frame<'_>> {
     let (rest, time) = rfc3339(line.strip_prefix(b"[")?).ok()?;
-    let msg = rest.strip_prefix(b"] ").or_else(|| (rest == b"]").then_some(&rest[1..]))?;
+    let msg = match rest.strip_prefix(b"]")? {
+        [] => &[][..],
+        m => m.strip_prefix(b" ")?,
+    };
     Some(Frame {
         framing: Framing::Timestamped,
         stream: None,
@@ -599,6 +602,57 @@ mod tests {
         }
     }
 
+    /// Lines made of the pieces each framing starts with, and text.
+    fn framed_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("2024-01-28T09:05:10.123456789Z "),
+            Just("2024-01-28T09:05:10+00:00 "),
+            Just("2024-01-28T09:05:10Z"),
+            Just("[2024-01-28T09:05:10.123Z] "),
+            Just("[2024-01-28T09:05:10Z]"),
+            Just("[pod/web-1/web] "),
+            Just("[pod/web-1/] "),
+            Just("[pod/a b/c] "),
+            Just("stdout F "),
+            Just("stderr P "),
+            Just("Jan 28 09:05:11 "),
+            Just("node1 "),
+            Just("kubelet[2231]: "),
+            Just("kernel: "),
+            Just("> "),
+            Just(">"),
+            Just("  "),
+            Just("Init Containers:"),
+            Just("Start Time:   Sun"),
+            Just("Exit Code:  1"),
+            Just("{\"log\":\"x\\n\"}"),
+            Just("["),
+            Just("]"),
+            Just(" "),
+            Just("x"),
+        ];
+        proptest::collection::vec(piece, 0..6).prop_map(|ps| ps.concat().into_bytes())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// `is_plain` is `frame`'s own answer: no framing, and the message is the line.
+        #[test]
+        fn is_plain_is_frames_answer(line in framed_line()) {
+            let f = frame(&line);
+            proptest::prop_assert_eq!(
+                is_plain(&line),
+                f.framing == Framing::Plain && f.msg[..] == line[..],
+                "{}", String::from_utf8_lossy(&line)
+            );
+        }
+    }
+
     #[test]
     fn kubectl_prefixes() {
         for (line, framing, msg) in [
@@ -664,7 +718,9 @@ mod tests {
             assert_eq!((fr, t.as_deref(), m.as_str()), (Framing::Timestamped, Some("2024-01-28T09:05:10.123Z"), msg));
             assert!(!is_plain(line.as_bytes()), "{line}");
         }
-        for line in ["[2024-01-28T09:05:10.123Z]x", "[2024-01-28 09:05:10] x", "[INFO] Exit Code: 1"] {
+        for line in
+            ["[2024-01-28T09:05:10.123Z]x", "[2024-01-28 09:05:10] x", "[INFO] Exit Code: 1", "[2024-01-28T09:05:10Z"]
+        {
             assert_eq!(f(line).0, Framing::Plain, "{line}");
             assert!(is_plain(line.as_bytes()), "{line}");
         }
