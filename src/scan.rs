@@ -1396,6 +1396,13 @@ impl Scanner {
                 }
             }
         }
+        if h.any(Hits::EXITED_PAREN) && doc::is_ps_status_line(msg) && self.allowed(Format::Docker) {
+            let syntax = doc::Syntax::Json;
+            let root =
+                self.block_root(ls, framing, |m| doc::is_doc_like(m, syntax), |m| doc::is_doc_start(m, syntax), false);
+            self.start_block(Mode::Doc(Box::new(Doc::new(syntax))), root, next, framing, out);
+            return;
+        }
         if h.any(Hits::RESTARTS) && self.allowed(Format::GetPods) {
             if let Some(t) = getpods::header(msg) {
                 self.mode = Mode::Table(t);
@@ -1424,8 +1431,15 @@ impl Scanner {
         let mut recs: Vec<Record> = Vec::new();
         let trimmed = crate::parse::util::trim(msg);
         let json = trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}');
+        // A JSON list on one line (`docker compose ps --format json`).
+        let list = !json
+            && trimmed.first() == Some(&b'[')
+            && trimmed.last() == Some(&b']')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok();
         if json {
             self.dispatch_json(trimmed, line_no, ls, &mut recs, out, next);
+        } else if list {
+            recs.extend(doc::parse_compact(trimmed, line_no));
         } else {
             // A one-line pod cut short (a terminal's or a log shipper's line
             // limit, a paste) still holds the container statuses before the

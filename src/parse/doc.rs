@@ -17,7 +17,11 @@
 //!   status, pod name and namespace from the pod's `metadata`;
 //! - a docker `State` object (or a bare one) whose `Status` is `exited`/`dead`
 //!   or `Running` is false, with `OOMKilled` as evidence;
-//! - a crictl status with `"state": "CONTAINER_EXITED"`.
+//! - a crictl status with `"state": "CONTAINER_EXITED"`;
+//! - a `docker ps`, `docker compose ps` or `podman ps` row printed with
+//!   `--format json` (or `'{{json .}}'`): `"Status": "Exited (N) ..."`, or
+//!   podman's `"State": "exited"` with its `"ExitCode"`; the container is the
+//!   first of `Names` (a string, comma-separated, or podman's list) or `Name`.
 
 use crate::code::Signal;
 use crate::parse::util::{self, when};
@@ -50,10 +54,15 @@ struct Fields {
     state: Option<Str>,
     id: Option<Str>,
     status: Option<Str>,
+    status_line: u64,
     oom: Option<bool>,
     running: Option<bool>,
     /// docker's `State.Error`.
     error: Option<Str>,
+    /// A `ps --format json` row's `State` (a string there, an object in
+    /// `docker inspect`) and the first of its `Names`.
+    ps_state: Option<Str>,
+    names: Option<Str>,
     /// `metadata.name` / `metadata.namespace` of this object.
     meta_name: Option<Str>,
     meta_namespace: Option<Str>,
@@ -81,13 +90,49 @@ impl Fields {
             }
             "state" => self.state = s(),
             "Id" | "id" => self.id = s(),
-            "Status" => self.status = s(),
+            "Status" => {
+                self.status = s();
+                self.status_line = line;
+            }
             "OOMKilled" => self.oom = Some(value == "true"),
             "Running" => self.running = Some(value == "true"),
             "Error" => self.error = s().filter(|v| !v.is_empty()),
+            "State" => self.ps_state = s(),
+            // docker ps: `"Names":"web,web-alias"`.
+            "Names" => self.names = value.split(',').next().map(str::trim).filter(|v| !v.is_empty()).map(cap),
             _ => {}
         }
     }
+}
+
+/// The exit code of a `ps --format json` row that shows an exited container:
+/// its `ExitCode`, or the one in `Status` (`Exited (137) 2 minutes ago`;
+/// `docker ps` has no `ExitCode` field). A row names a container.
+fn ps_exit_code(f: &Fields) -> Option<i64> {
+    if f.names.is_none() && f.name.is_none() && f.id.is_none() {
+        return None;
+    }
+    let status = f.status.as_deref().unwrap_or("");
+    let in_status = status
+        .strip_prefix("Exited (")
+        .or_else(|| status.strip_prefix("exited ("))
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse::<i64>().ok());
+    match (in_status, f.exit_code) {
+        (Some(n), code) => Some(code.unwrap_or(n)),
+        // podman: `"State": "exited"` and its code, whatever `Status` says.
+        (None, Some(code)) if f.ps_state.as_deref() == Some("exited") => Some(code),
+        _ => None,
+    }
+}
+
+/// `"Status": "Exited (N) ..."` on a line of its own: a pretty-printed `ps
+/// --format json` row (`docker ps` has no `ExitCode` to start the document).
+pub fn is_ps_status_line(msg: &[u8]) -> bool {
+    let body = util::trim(msg);
+    let Some(v) = body.strip_prefix(b"\"Status\":") else { return false };
+    let v = util::trim_start(v);
+    v.starts_with(b"\"Exited (") || v.starts_with(b"\"exited (")
 }
 
 /// CRI timestamps as protobuf int64 nanoseconds (`"finished_at": "1795588675954..."`).
@@ -254,6 +299,24 @@ impl Doc {
         let Some(frame) = self.stack.pop() else { return };
         let key = frame.key.as_deref();
         let parent_key = self.stack.last().and_then(|p| p.key.as_deref()).map(str::to_string);
+
+        // podman's list of names names the row.
+        if key == Some("Names") && frame.element {
+            if let Some(p) = self.stack.last_mut() {
+                p.fields.names = p.fields.names.take().or_else(|| frame.fields.names.clone());
+            }
+        }
+
+        // A ps row as JSON.
+        if let Some(code) = ps_exit_code(&frame.fields) {
+            let f = &frame.fields;
+            let mut r = self.term_record(Format::Docker, f, Some(State::Terminated));
+            r.raw_exit_code = Some(code);
+            r.line = if f.exit_code.is_some() { f.exit_line } else { f.status_line };
+            r.container = f.names.clone().or_else(|| f.name.clone()).or_else(|| f.id.clone());
+            r.container_id = f.id.clone();
+            self.records.push(r);
+        }
 
         // metadata.{name,namespace} describe the parent object.
         if key == Some("metadata") {
@@ -479,6 +542,11 @@ impl Doc {
         }
         if let Some(k) = self.pending_key.take() {
             self.set_field(&k, &w, line_no);
+        } else if let Some(top) = self.stack.last_mut() {
+            // podman ps: `"Names": ["web"]`, the first one.
+            if top.element && top.key.as_deref() == Some("Names") && top.fields.names.is_none() && !w.is_empty() {
+                top.fields.names = Some(cap(&w));
+            }
         }
     }
 
@@ -1066,6 +1134,54 @@ mod tests {
             recs.iter().map(brief).collect::<Vec<_>>(),
             vec![(Some("oom"), Some(137), Some("OOMKilled"), Some(State::Terminated))]
         );
+    }
+
+    /// Container and exit code of each record.
+    type Found<'a> = Vec<(Option<&'a str>, Option<i64>)>;
+
+    #[test]
+    fn ps_rows_as_json() {
+        let t: [(&str, Found<'_>); 9] = [
+            // docker ps --format json: the code is only in Status.
+            (
+                r#"{"ID":"1a2b3c4d5e6f","Names":"job,job-alias","State":"exited","Status":"Exited (3) 5 minutes ago"}"#,
+                vec![(Some("job"), Some(3))],
+            ),
+            (r#"{"ID":"1a2b3c4d5e6f","Names":"web","State":"running","Status":"Up 5 minutes"}"#, vec![]),
+            // docker compose ps --format json: ExitCode and Status agree; a list.
+            (
+                r#"[{"ExitCode":137,"ID":"2a","Name":"p-w-1","Names":"p-w-1","State":"exited","Status":"Exited (137) 1 minute ago"},{"ExitCode":0,"ID":"3a","Name":"p-x-1","State":"running","Status":"Up 1 minute"}]"#,
+                vec![(Some("p-w-1"), Some(137))],
+            ),
+            // podman ps --format json: a list of names, State without a Status.
+            (
+                r#"{"ExitCode":2,"Exited":true,"Id":"5e4f","Names":["sleeper","other"],"State":"exited"}"#,
+                vec![(Some("sleeper"), Some(2))],
+            ),
+            (
+                r#"{"ExitCode":0,"Exited":false,"Id":"5e4f","Names":["web"],"State":"running","Status":"Up 2 minutes"}"#,
+                vec![],
+            ),
+            // Created, never started: no exit.
+            (r#"{"ExitCode":0,"Id":"5e4f","Names":["c"],"State":"created","Status":"Created"}"#, vec![]),
+            // No container named: an app's own status JSON.
+            (r#"{"job":"backup","Status":"Exited (1) at 09:05"}"#, vec![]),
+            // docker inspect: State is an object; one record, not two.
+            (
+                r#"{"Id":"3f2a","Name":"/web","State":{"Status":"exited","Running":false,"OOMKilled":false,"ExitCode":1}}"#,
+                vec![(Some("web"), Some(1))],
+            ),
+            // A code in Status that is no number.
+            (r#"{"ID":"1a","Names":"x","Status":"Exited (abc) 1 minute ago"}"#, vec![]),
+        ];
+        for (j, want) in t {
+            let recs = parse_compact(j.as_bytes(), 1);
+            let got: Vec<_> = recs.iter().map(|r| (r.container.as_deref(), r.raw_exit_code)).collect();
+            assert_eq!(got, want, "{j}");
+        }
+        assert!(is_ps_status_line(br#"  "Status": "Exited (3) 5 minutes ago","#));
+        assert!(!is_ps_status_line(br#"  "Status": "Up 5 minutes","#));
+        assert!(!is_ps_status_line(br#"  "status": "Exited (3) 5 minutes ago","#));
     }
 
     #[test]
