@@ -99,21 +99,42 @@ pub fn oom_event_text(msg: &[u8]) -> Option<Evidence> {
     Some(Evidence::Oom { container: name.or_else(|| util::nonempty(&rest[..id_len])), pid: None })
 }
 
-/// A docker / podman event as JSON.
+/// A docker / podman event as JSON: docker's (and podman's docker-compatible
+/// API's) `{"Action":"die","Actor":{"ID":…,"Attributes":{"exitCode":"137",…}}}`,
+/// and `podman events --format json`'s own `{"ID":…,"Name":…,"Status":"died",
+/// "Type":"container","ContainerExitCode":137}`.
 pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Evidence>> {
-    let action = v.get("Action").or_else(|| v.get("status")).and_then(|a| a.as_str()).unwrap_or("");
-    let attrs = v.pointer("/Actor/Attributes");
+    let podman = v.get("Type").and_then(|t| t.as_str()) == Some("container") && v.get("Actor").is_none();
+    let action = v
+        .get("Action")
+        .or_else(|| v.get("status"))
+        .or_else(|| if podman { v.get("Status") } else { None })
+        .and_then(|a| a.as_str())
+        .unwrap_or("");
+    let attrs = v.pointer("/Actor/Attributes").or_else(|| if podman { v.get("Attributes") } else { None });
     let attr = |k: &str| attrs.and_then(|a| a.get(k)).and_then(|x| x.as_str());
-    let id = v.pointer("/Actor/ID").or_else(|| v.get("id")).and_then(|x| x.as_str()).map(Str::from);
-    let name = attr("name").map(Str::from);
+    let id = v
+        .pointer("/Actor/ID")
+        .or_else(|| v.get("id"))
+        .or_else(|| if podman { v.get("ID") } else { None })
+        .and_then(|x| x.as_str())
+        .map(Str::from);
+    let name = attr("name").or_else(|| if podman { v.get("Name").and_then(|n| n.as_str()) } else { None });
+    let name = name.map(Str::from);
     match action {
         "die" | "died" => {
-            let code =
-                attr("exitCode").or_else(|| attr("containerExitCode")).and_then(|c| c.trim().parse::<i64>().ok());
+            let code = attr("exitCode")
+                .or_else(|| attr("containerExitCode"))
+                .and_then(|c| c.trim().parse::<i64>().ok())
+                .or_else(|| if podman { v.get("ContainerExitCode").and_then(|c| c.as_i64()) } else { None });
             let Some(code) = code else { return Ok(None) };
             let mut r = record(code, name.or_else(|| id.clone()));
             r.container_id = id;
-            r.log_time = v.get("timeNano").or_else(|| v.get("time")).map(|t| t.to_string().into());
+            r.log_time = v
+                .get("timeNano")
+                .or_else(|| v.get("time"))
+                .or_else(|| v.get("Time"))
+                .map(|t| t.as_str().map_or_else(|| t.to_string().into(), Str::from));
             Ok(Some(r))
         }
         "oom" => Err(Some(Evidence::Oom { container: name.or(id), pid: None })),
@@ -203,6 +224,23 @@ mod tests {
         )
         .unwrap();
         assert!(event_json(&v).unwrap().is_none());
+        // podman events --format json: its own Event struct.
+        let v: serde_json::Value = serde_json::from_str(r#"{"ID":"0b14c2a1","Image":"alpine","Name":"foo","Status":"died","Time":"2024-01-28T09:05:12.1Z","Type":"container","Attributes":{"image":"alpine","name":"foo"},"ContainerExitCode":2}"#).unwrap();
+        let r = event_json(&v).unwrap().unwrap();
+        assert_eq!(
+            (r.raw_exit_code, r.container.as_deref(), r.container_id.as_deref(), r.log_time.as_deref()),
+            (Some(2), Some("foo"), Some("0b14c2a1"), Some("2024-01-28T09:05:12.1Z"))
+        );
+        for no in [
+            // A died event without its code (podman before 4.0): never guessed.
+            r#"{"ID":"0b14","Name":"foo","Status":"died","Type":"container"}"#,
+            r#"{"ID":"0b14","Name":"foo","Status":"remove","Type":"container","ContainerExitCode":0}"#,
+            // Not podman's event: a ps row's Status.
+            r#"{"ID":"0b14","Names":"foo","Status":"died","ExitCode":1}"#,
+        ] {
+            let v: serde_json::Value = serde_json::from_str(no).unwrap();
+            assert!(event_json(&v).unwrap().is_none(), "{no}");
+        }
         assert_eq!(
             oom_event_text(b"2026-11-25T06:34:15.561306175Z container oom 779dc275 (image=x, name=oom)"),
             Some(Evidence::Oom { container: Some("oom".into()), pid: None })
