@@ -197,12 +197,14 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
         }
         return cause("oom-limit", ev);
     }
-    if reason == Some("ContainerStatusUnknown") {
-        return cause("status-unknown", ev);
-    }
+    // An evicted pod's containers often end as ContainerStatusUnknown with a
+    // placeholder 137: the eviction is what ended them.
     if r.hints.evicted {
         ev.push("pod evicted".into());
         return cause("evicted", ev);
+    }
+    if reason == Some("ContainerStatusUnknown") {
+        return cause("status-unknown", ev);
     }
     let sharpen = |ev: &mut Vec<Str>| -> Option<&'static str> {
         let (id, phrase) = if message.contains("exec format error") {
@@ -316,6 +318,9 @@ mod tests {
         assert_eq!(id(&rec(Some(143), Some("Error"))), "graceful-stop");
         assert_eq!(id(&rec(Some(128), Some("StartError"))), "start-error");
         assert_eq!(id(&rec(Some(137), Some("ContainerStatusUnknown"))), "status-unknown");
+        let mut ev = rec(Some(137), Some("ContainerStatusUnknown"));
+        ev.hints.evicted = true;
+        assert_eq!(id(&ev), "evicted");
         let mut m = rec(Some(128), Some("StartError"));
         m.message = Some("exec: \"wge\": executable file not found in $PATH: unknown".into());
         assert_eq!(id(&m), "not-found");

@@ -343,12 +343,12 @@ def pod_records(pod, kind, repeat=False):
                     e["signal"] = t["signal"]
                 if t["exitCode"] in NT_CAUSE:
                     e["cause"] = NT_CAUSE[t["exitCode"]]
+                elif pod_reason == "Evicted" and t.get("reason") != "OOMKilled":
+                    e["cause"] = "evicted"  # the pod's status says so, in every rendering
                 elif t.get("reason") == "ContainerStatusUnknown":
                     e["cause"] = "status-unknown"
                 elif t.get("reason") == "StartError" and "no such file" in (t.get("message") or ""):
                     e["cause"] = "not-found"
-                elif pod_reason == "Evicted":
-                    e["cause"] = "evicted"  # the pod's status says so, in every rendering
                 elif pod_reason == "DeadlineExceeded":
                     e["cause"] = "deadline-exceeded"
                 elif md["name"].startswith("api-") and cs["name"] == "envoy":
