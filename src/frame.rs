@@ -75,6 +75,11 @@ impl<'a> Frame<'a> {
     fn plain(line: &'a [u8]) -> Frame<'a> {
         Frame { framing: Framing::Plain, stream: None, partial: false, time: None, msg: Cow::Borrowed(line) }
     }
+
+    /// A whole line of `framing` with its own time (journal, timestamped).
+    fn timed(framing: Framing, time: &'a [u8], msg: &'a [u8]) -> Frame<'a> {
+        Frame { framing, stream: None, partial: false, time: Some(time), msg: Cow::Borrowed(msg) }
+    }
 }
 
 /// Classifies and unwraps `line` (no trailing `\n`; a trailing `\r` is dropped).
@@ -390,13 +395,7 @@ fn timestamped(line: &[u8]) -> Option<Frame<'_>> {
             return Some(f);
         }
     }
-    Some(Frame {
-        framing: Framing::Timestamped,
-        stream: None,
-        partial: false,
-        time: Some(time),
-        msg: Cow::Borrowed(msg),
-    })
+    Some(Frame::timed(Framing::Timestamped, time, msg))
 }
 
 /// `[<RFC3339>] <msg>`, Jenkins' Timestamper in a Pipeline's console text.
@@ -406,13 +405,7 @@ fn bracketed(line: &[u8]) -> Option<Frame<'_>> {
         [] => &[][..],
         m => m.strip_prefix(b" ")?,
     };
-    Some(Frame {
-        framing: Framing::Timestamped,
-        stream: None,
-        partial: false,
-        time: Some(time),
-        msg: Cow::Borrowed(msg),
-    })
+    Some(Frame::timed(Framing::Timestamped, time, msg))
 }
 
 /// `Mmm dd HH:MM:SS host ident[pid]: msg`, the ISO variant, and localized month
@@ -432,13 +425,7 @@ fn journal_parts(line: &[u8]) -> Option<(Frame<'_>, bool)> {
     }
     if rest[sp - 1] == b':' && memchr::memchr(b'[', &rest[..sp]).is_some() {
         let msg = &rest[sp + 1..];
-        let f = Frame {
-            framing: Framing::Journal,
-            stream: None,
-            partial: false,
-            time: Some(time),
-            msg: Cow::Borrowed(msg),
-        };
+        let f = Frame::timed(Framing::Journal, time, msg);
         return Some((f, true));
     }
     let after_host = &rest[sp + 1..];
@@ -450,8 +437,7 @@ fn journal_parts(line: &[u8]) -> Option<(Frame<'_>, bool)> {
     }
     let msg = &after_host[colon + 1..];
     let msg = msg.strip_prefix(b" ").unwrap_or(msg);
-    let f =
-        Frame { framing: Framing::Journal, stream: None, partial: false, time: Some(time), msg: Cow::Borrowed(msg) };
+    let f = Frame::timed(Framing::Journal, time, msg);
     Some((f, ident.ends_with(b"]") && ident.contains(&b'[')))
 }
 
