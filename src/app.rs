@@ -153,10 +153,13 @@ fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>)
     }
 }
 
-/// Opens a source; `-` is standard input.
+/// Opens a source; `-` is standard input. A stream that starts with a
+/// UTF-16 byte order mark (Windows PowerShell's `>` writes UTF-16LE) is read
+/// as UTF-8, and a UTF-8 one is dropped (`Name:` starts its line again);
+/// anything else passes through as it is, byte for byte.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(io::stdin()));
+        return Ok(Box::new(by_bom(io::stdin())));
     }
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     if meta.is_dir() {
@@ -169,7 +172,12 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
         }
     }
     let f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
-    Ok(Box::new(f))
+    Ok(Box::new(by_bom(f)))
+}
+
+/// `r` decoded by its byte order mark, if it has one (see [`open`]).
+fn by_bom<R: Read>(r: R) -> encoding_rs_io::DecodeReaderBytes<R, Vec<u8>> {
+    encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).utf8_passthru(true).strip_bom(true).build(r)
 }
 
 /// The OS error without Rust's "(os error N)" suffix.
