@@ -93,6 +93,10 @@ fn explain_codes_signals_reasons() {
         ("3221225477", "STATUS_ACCESS_VIOLATION"),
         ("SIGSEGV", "default action Core"),
         ("OOMKilled", "[reason OOMKilled]"),
+        // Waiting reasons: what get pods shows, explained as no termination.
+        ("CrashLoopBackOff", "Not a termination"),
+        ("imagepullbackoff", "[reason ImagePullBackOff]"),
+        ("CreateContainerConfigError", "ConfigMap or Secret"),
     ] {
         let t = stdout(&run(&["explain", q]));
         assert!(t.contains(needle), "explain {q}: {t}");
