@@ -1,6 +1,7 @@
 #![no_main]
 //! The streaming document parser with Syntax::Json fed line by line,
-//! parse_compact on each line, key_line_syntax / is_doc_like / is_doc_start.
+//! parse_compact on each line, key_line_syntax / is_doc_like / is_doc_start /
+//! is_ps_status_line.
 
 use exitscan::parse::doc::{self, Doc, Step, Syntax};
 use exitscan::sink::JsonEncoder;
@@ -17,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = doc::key_line_syntax(line);
         let _ = doc::is_doc_like(line, Syntax::Json);
         let _ = doc::is_doc_start(line, Syntax::Json);
+        let _ = doc::is_ps_status_line(line);
         recs.extend(doc::parse_compact(line, line_no));
         let step = d.feed(line, line_no);
         recs.extend(d.take_records());
