@@ -63,6 +63,9 @@ struct Fields {
     /// `docker inspect`) and the first of its `Names`.
     ps_state: Option<Str>,
     names: Option<Str>,
+    /// The kubelet's labels on a CRI container (`crictl inspect`).
+    k8s_pod: Option<Str>,
+    k8s_namespace: Option<Str>,
     /// `metadata.name` / `metadata.namespace` of this object.
     meta_name: Option<Str>,
     meta_namespace: Option<Str>,
@@ -98,6 +101,9 @@ impl Fields {
             "Running" => self.running = Some(value == "true"),
             "Error" => self.error = s().filter(|v| !v.is_empty()),
             "State" => self.ps_state = s(),
+            "io.kubernetes.pod.name" => self.k8s_pod = s(),
+            "io.kubernetes.pod.namespace" => self.k8s_namespace = s(),
+            "io.kubernetes.container.restartCount" => self.restart_count = value.parse().ok(),
             // docker ps: `"Names":"web,web-alias"`.
             "Names" => self.names = value.split(',').next().map(str::trim).filter(|v| !v.is_empty()).map(cap),
             _ => {}
@@ -318,6 +324,16 @@ impl Doc {
             self.records.push(r);
         }
 
+        // A CRI container's labels and annotations name its pod.
+        if matches!(key, Some("labels") | Some("annotations")) {
+            if let Some(p) = self.stack.last_mut() {
+                let (f, pf) = (&frame.fields, &mut p.fields);
+                pf.k8s_pod = pf.k8s_pod.take().or_else(|| f.k8s_pod.clone());
+                pf.k8s_namespace = pf.k8s_namespace.take().or_else(|| f.k8s_namespace.clone());
+                pf.restart_count = pf.restart_count.or(f.restart_count);
+            }
+        }
+
         // metadata.{name,namespace} describe the parent object.
         if key == Some("metadata") {
             if let Some(p) = self.stack.last_mut() {
@@ -371,6 +387,9 @@ impl Doc {
             let mut r = self.term_record(Format::PodJson, &frame.fields, Some(State::Terminated));
             r.container = frame.fields.meta_name.clone().or_else(|| frame.fields.id.clone());
             r.container_id = frame.fields.id.clone();
+            r.pod = r.pod.take().or_else(|| frame.fields.k8s_pod.clone());
+            r.namespace = r.namespace.take().or_else(|| frame.fields.k8s_namespace.clone());
+            r.restart_count = frame.fields.restart_count;
             self.records.push(r);
         }
 
@@ -1182,6 +1201,27 @@ mod tests {
         assert!(is_ps_status_line(br#"  "Status": "Exited (3) 5 minutes ago","#));
         assert!(!is_ps_status_line(br#"  "Status": "Up 5 minutes","#));
         assert!(!is_ps_status_line(br#"  "status": "Exited (3) 5 minutes ago","#));
+    }
+
+    #[test]
+    fn crictl_status_names_its_pod() {
+        let y = "status:\n  annotations:\n    io.kubernetes.container.restartCount: \"3\"\n  exitCode: 137\n  id: 7e5c\n  labels:\n    io.kubernetes.container.name: api\n    io.kubernetes.pod.name: api-7d9f8-x2x\n    io.kubernetes.pod.namespace: shop\n  metadata:\n    attempt: 3\n    name: api\n  reason: OOMKilled\n  state: CONTAINER_EXITED\n";
+        for (syntax, text) in [
+            (Syntax::Yaml, y.to_string()),
+            (Syntax::Json, {
+                let j = r#"{"status":{"annotations":{"io.kubernetes.container.restartCount":"3"},"exitCode":137,"id":"7e5c","labels":{"io.kubernetes.container.name":"api","io.kubernetes.pod.name":"api-7d9f8-x2x","io.kubernetes.pod.namespace":"shop"},"metadata":{"attempt":3,"name":"api"},"reason":"OOMKilled","state":"CONTAINER_EXITED"}}"#;
+                j.to_string()
+            }),
+        ] {
+            let recs = run(syntax, &text);
+            let got: Vec<_> = recs
+                .iter()
+                .map(|r| {
+                    (r.pod.as_deref(), r.namespace.as_deref(), r.container.as_deref(), r.restart_count, r.raw_exit_code)
+                })
+                .collect();
+            assert_eq!(got, vec![(Some("api-7d9f8-x2x"), Some("shop"), Some("api"), Some(3), Some(137))], "{text}");
+        }
     }
 
     #[test]
