@@ -321,6 +321,7 @@ impl Doc {
             r.line = if f.exit_code.is_some() { f.exit_line } else { f.status_line };
             r.container = f.names.clone().or_else(|| f.name.clone()).or_else(|| f.id.clone());
             r.container_id = f.id.clone();
+            crate::parse::docker::name_pod(&mut r);
             self.records.push(r);
         }
 
@@ -483,6 +484,7 @@ impl Doc {
             r.container = o.name.clone().or_else(|| o.id.clone());
             r.container_id = o.id.clone();
             r.restart_count = o.restart_count;
+            crate::parse::docker::name_pod(&mut r);
         }
         self.records.push(r);
     }

@@ -23,7 +23,28 @@ fn record(code: i64, container: Option<Str>) -> Record {
     r.raw_exit_code = Some(code);
     r.state = Some(State::Terminated);
     r.container = container;
+    name_pod(&mut r);
     r
+}
+
+/// The pod and namespace in the name the kubelet gives a container through
+/// dockershim or cri-dockerd (`naming.go`: `k8s_<container>_<pod>_<namespace>_<pod
+/// uid>_<attempt>`; the pod's sandbox is container `POD`). Kubernetes names
+/// hold no `_`, so the split is exact.
+pub fn dockershim_pod(name: &str) -> Option<(Str, Str)> {
+    let mut parts = name.strip_prefix("k8s_")?.split('_');
+    let (_container, pod, ns, uid, attempt) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let whole = parts.next().is_none() && [pod, ns, uid].iter().all(|p| !p.is_empty());
+    (whole && !attempt.is_empty() && attempt.bytes().all(|b| b.is_ascii_digit())).then(|| (pod.into(), ns.into()))
+}
+
+/// Fills in `r`'s pod and namespace from a dockershim container name.
+pub fn name_pod(r: &mut Record) {
+    if let Some((pod, ns)) = r.container.as_deref().and_then(dockershim_pod) {
+        r.pod = Some(pod);
+        r.namespace = Some(ns);
+    }
 }
 
 /// A `docker ps` / `podman ps` row with `Exited (N) ...`; the container is the
@@ -204,6 +225,29 @@ mod tests {
         assert_eq!(brief(compose_v2(b"billing-1 exited with code 1")), Some((1, Some("billing-1".into()))));
         assert_eq!(brief(compose_v2(b"the process exited with code 1")), None);
         assert_eq!(brief(compose_v2(b"web-1 exited with code x")), None);
+    }
+
+    #[test]
+    fn dockershim_names() {
+        let r = ps_row(b"3f2a9c1b7e4d   nginx@sha256:abc   \"nginx\"   2 hours ago   Exited (137) 3 minutes ago   k8s_web_web-7d9f8-x2x_shop_5f1c2d3e-aaaa-bbbb-cccc-0123456789ab_3").unwrap();
+        assert_eq!(
+            (r.container.as_deref(), r.pod.as_deref(), r.namespace.as_deref()),
+            (
+                Some("k8s_web_web-7d9f8-x2x_shop_5f1c2d3e-aaaa-bbbb-cccc-0123456789ab_3"),
+                Some("web-7d9f8-x2x"),
+                Some("shop")
+            )
+        );
+        for no in [
+            "k8s_web_pod_ns_uid",
+            "k8s_web_pod_ns_uid_x",
+            "k8s_web_pod_ns_uid_1_2",
+            "k8s_web__ns_uid_1",
+            "web_pod_ns_uid_1",
+        ] {
+            assert_eq!(dockershim_pod(no), None, "{no}");
+        }
+        assert_eq!(dockershim_pod("k8s_POD_web-1_default_u1_0"), Some(("web-1".into(), "default".into())));
     }
 
     #[test]
