@@ -1440,6 +1440,9 @@ impl Scanner {
             self.dispatch_json(trimmed, line_no, ls, &mut recs, out, next);
         } else if list {
             recs.extend(doc::parse_compact(trimmed, line_no));
+            if recs.is_empty() {
+                self.dispatch_text(msg, h, line_no, ls, &mut recs);
+            }
         } else {
             // A one-line pod cut short (a terminal's or a log shipper's line
             // limit, a paste) still holds the container statuses before the
