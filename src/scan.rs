@@ -1579,7 +1579,8 @@ impl Scanner {
                     r.container = self.systemctl_unit(ls);
                 }
                 if r.stated_signal == Some(crate::code::Signal::KILL) {
-                    r.hints.oom_event = self.unit_oom_above(ls, r.container.as_deref());
+                    r.hints.oom_event = self.unit_oom_above(ls, r.container.as_deref())
+                        || r.pid.is_some() && self.status_says_oom_kill(ls);
                 }
                 recs.push(r);
                 return;
@@ -1663,22 +1664,22 @@ impl Scanner {
 
     /// `● name.service - ...` above a `systemctl status` `Main PID:` / `Process:` line.
     fn systemctl_unit(&self, ls: usize) -> Option<Str> {
+        self.prev_messages(ls, 16).iter().find_map(|m| status_header_unit(m))
+    }
+
+    /// `Active: failed (Result: oom-kill)` between a `systemctl status`
+    /// `Main PID:` / `Process:` line at `ls` and its unit's header line.
+    fn status_says_oom_kill(&self, ls: usize) -> bool {
         for m in self.prev_messages(ls, 16) {
-            let t = crate::parse::util::trim_start(&m);
-            // systemctl marks the unit line with ● (active), × (failed), ○ (inactive) or *.
-            let rest = ["● ", "× ", "○ ", "* "].iter().find_map(|p| t.strip_prefix(p.as_bytes()));
-            if let Some(rest) = rest {
-                let n = rest.iter().take_while(|&&b| b != b' ').count();
-                return crate::parse::util::nonempty(&rest[..n]);
+            if status_header_unit(&m).is_some() {
+                return false;
             }
-            // The mark is lost in some pastes: `docker.service - Docker ...`.
-            let n = t.iter().take_while(|&&b| b != b' ').count();
-            let (unit, after) = t.split_at(n);
-            if after.starts_with(b" - ") && is_unit_name(unit) {
-                return crate::parse::util::nonempty(unit);
+            let t = crate::parse::util::trim_start(&m);
+            if t.starts_with(b"Active: ") && crate::parse::util::contains(t, b"(Result: oom-kill)") {
+                return true;
             }
         }
-        None
+        false
     }
 
     /// Spark's `container name: X` above an `exit code: N` line.
@@ -1820,6 +1821,24 @@ impl Scanner {
 }
 
 /// `name.service`, `name.socket`, ...: a systemd unit name.
+/// The unit a `systemctl status` header line names: `● name.service - ...`.
+fn status_header_unit(m: &[u8]) -> Option<Str> {
+    let t = crate::parse::util::trim_start(m);
+    // systemctl marks the unit line with ● (active), × (failed), ○ (inactive) or *.
+    let rest = ["● ", "× ", "○ ", "* "].iter().find_map(|p| t.strip_prefix(p.as_bytes()));
+    if let Some(rest) = rest {
+        let n = rest.iter().take_while(|&&b| b != b' ').count();
+        return crate::parse::util::nonempty(&rest[..n]);
+    }
+    // The mark is lost in some pastes: `docker.service - Docker ...`.
+    let n = t.iter().take_while(|&&b| b != b' ').count();
+    let (unit, after) = t.split_at(n);
+    if after.starts_with(b" - ") && is_unit_name(unit) {
+        return crate::parse::util::nonempty(unit);
+    }
+    None
+}
+
 fn is_unit_name(t: &[u8]) -> bool {
     const KINDS: [&[u8]; 11] = [
         b".service",
