@@ -27,8 +27,7 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
         Some(at) => {
             let before = util::trim_end(&msg[..at]);
             let before = before.strip_suffix(b":").unwrap_or(before);
-            let start = before.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
-            util::nonempty(&before[start..])
+            util::nonempty(unit_suffix(before))
         }
         None => {
             let t = util::trim_start(msg);
@@ -84,10 +83,21 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
 pub fn unit_oom(msg: &[u8]) -> Option<&[u8]> {
     let at = util::find(msg, b": A process of this unit has been killed by the OOM killer")
         .or_else(|| util::find(msg, b": systemd-oomd killed "))?;
-    let before = &msg[..at];
-    let start = before.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
-    let unit = &before[start..];
+    let unit = unit_suffix(&msg[..at]);
     (!unit.is_empty()).then_some(unit)
+}
+
+/// The unit name `text` ends with: the bytes a unit name may hold
+/// (`systemd.unit(5)`: letters, digits, `:-_.\`, and `@` of templates), so a
+/// quote or a `MESSAGE=` before it (`journalctl -o json-pretty`, `-o
+/// verbose`) is no part of it.
+fn unit_suffix(text: &[u8]) -> &[u8] {
+    let n = text
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.' | b'\\' | b'@'))
+        .count();
+    &text[text.len() - n..]
 }
 
 #[cfg(test)]
@@ -97,7 +107,7 @@ mod tests {
     #[test]
     #[allow(clippy::type_complexity)]
     fn table() {
-        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 9] = [
+        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 11] = [
             (
                 "exitscan-exit3.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
                 Some(3),
@@ -117,6 +127,9 @@ mod tests {
                 Some("containerd.service"),
             ),
             ("x.service: Main process exited, code=exited, status=143/n/a", Some(143), None, Some("x.service")),
+            // journalctl -o json-pretty and -o verbose.
+            ("\t\"MESSAGE\" : \"web.service: Main process exited, code=killed, status=9/KILL\",", None, Some(9), Some("web.service")),
+            ("    MESSAGE=getty@tty1.service: Main process exited, code=exited, status=1/FAILURE", Some(1), None, Some("getty@tty1.service")),
             ("    Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)", Some(1), None, None),
             ("   Main PID: 1234 (code=killed, signal=KILL)", None, Some(9), None),
             ("   Main PID: 1234 (code=exited, status=0/SUCCESS)", Some(0), None, None),
@@ -139,6 +152,10 @@ mod tests {
                 Some("a@1.service"),
             ),
             ("user@1000.service: systemd-oomd killed 3 process(es) in this unit.", Some("user@1000.service")),
+            (
+                "\"MESSAGE\" : \"web.service: A process of this unit has been killed by the OOM killer.\",",
+                Some("web.service"),
+            ),
             ("web.service: Failed with result 'oom-kill'.", None),
             (": A process of this unit has been killed by the OOM killer.", None),
         ] {
