@@ -1443,6 +1443,12 @@ impl Scanner {
             if recs.is_empty() {
                 self.dispatch_text(msg, h, line_no, ls, &mut recs);
             }
+        } else if let Some(text) = pretty_journal_message(trimmed) {
+            // The message decoded, as from `journalctl -o json`'s lines.
+            let h = parse::hits(&text);
+            if h.0 != 0 {
+                self.dispatch_text(&text, h, line_no, ls, &mut recs);
+            }
         } else {
             // A one-line pod cut short (a terminal's or a log shipper's line
             // limit, a paste) still holds the container statuses before the
@@ -1821,6 +1827,17 @@ impl Scanner {
 }
 
 /// `name.service`, `name.socket`, ...: a systemd unit name.
+/// The message of a `journalctl -o json-pretty` field line, `"MESSAGE" :
+/// "<JSON string>",` (its quotes escaped, as the compact form's are).
+fn pretty_journal_message(line: &[u8]) -> Option<Vec<u8>> {
+    let value = line.strip_prefix(b"\"MESSAGE\" : ")?;
+    let value = value.strip_suffix(b",").unwrap_or(value);
+    if !value.starts_with(b"\"") {
+        return None;
+    }
+    serde_json::from_slice::<String>(value).ok().map(String::into_bytes)
+}
+
 /// The unit a `systemctl status` header line names: `● name.service - ...`.
 fn status_header_unit(m: &[u8]) -> Option<Str> {
     let t = crate::parse::util::trim_start(m);
