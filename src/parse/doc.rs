@@ -118,12 +118,7 @@ fn ps_exit_code(f: &Fields) -> Option<i64> {
     if f.names.is_none() && f.name.is_none() && f.id.is_none() {
         return None;
     }
-    let status = f.status.as_deref().unwrap_or("");
-    let in_status = status
-        .strip_prefix("Exited (")
-        .or_else(|| status.strip_prefix("exited ("))
-        .and_then(|r| r.split(')').next())
-        .and_then(|n| n.parse::<i64>().ok());
+    let in_status = f.status.as_deref().and_then(|s| crate::parse::docker::exited_code(s.as_bytes()));
     match (in_status, f.exit_code) {
         (Some(n), code) => Some(code.unwrap_or(n)),
         // podman: `"State": "exited"` and its code, whatever `Status` says.

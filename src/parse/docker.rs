@@ -54,9 +54,7 @@ pub fn name_pod(r: &mut Record) {
 pub fn ps_row(msg: &[u8]) -> Option<Record> {
     let fields = table_fields(msg);
     let status = fields.iter().position(|f| f.starts_with(b"Exited (") || f.starts_with(b"exited ("))?;
-    let inner = &fields[status][b"Exited (".len()..];
-    let close = memchr::memchr(b')', inner)?;
-    let code = whole_int(&inner[..close])?;
+    let code = exited_code(fields[status])?;
     // The CONTAINER ID column (12 hex digits, or 64 with --no-trunc).
     let id = fields.first().filter(|id| id.len() >= 12 && id.iter().all(u8::is_ascii_hexdigit));
     let name = match id {
@@ -66,6 +64,13 @@ pub fn ps_row(msg: &[u8]) -> Option<Record> {
     let mut r = record(code, name.and_then(|n| util::nonempty(n)));
     r.container_id = id.and_then(|id| util::nonempty(id));
     Some(r)
+}
+
+/// The code of a ps STATUS `Exited (137) 2 minutes ago` (compose v2's early
+/// `exited (137)` too).
+pub fn exited_code(status: &[u8]) -> Option<i64> {
+    let inner = status.strip_prefix(b"Exited (").or_else(|| status.strip_prefix(b"exited ("))?;
+    whole_int(&inner[..memchr::memchr(b')', inner)?])
 }
 
 /// A docker-compose v1 `ps` row: `name   command   Exit N   ports`.
@@ -126,28 +131,22 @@ pub fn oom_event_text(msg: &[u8]) -> Option<Evidence> {
 /// "Type":"container","ContainerExitCode":137}`.
 pub fn event_json(v: &serde_json::Value) -> Result<Option<Record>, Option<Evidence>> {
     let podman = v.get("Type").and_then(|t| t.as_str()) == Some("container") && v.get("Actor").is_none();
-    let action = v
-        .get("Action")
-        .or_else(|| v.get("status"))
-        .or_else(|| if podman { v.get("Status") } else { None })
-        .and_then(|a| a.as_str())
-        .unwrap_or("");
-    let attrs = v.pointer("/Actor/Attributes").or_else(|| if podman { v.get("Attributes") } else { None });
+    // A field of podman's own event object.
+    let own = |k: &str| if podman { v.get(k) } else { None };
+    let action =
+        v.get("Action").or_else(|| v.get("status")).or_else(|| own("Status")).and_then(|a| a.as_str()).unwrap_or("");
+    let attrs = v.pointer("/Actor/Attributes").or_else(|| own("Attributes"));
     let attr = |k: &str| attrs.and_then(|a| a.get(k)).and_then(|x| x.as_str());
-    let id = v
-        .pointer("/Actor/ID")
-        .or_else(|| v.get("id"))
-        .or_else(|| if podman { v.get("ID") } else { None })
-        .and_then(|x| x.as_str())
-        .map(Str::from);
-    let name = attr("name").or_else(|| if podman { v.get("Name").and_then(|n| n.as_str()) } else { None });
+    let id =
+        v.pointer("/Actor/ID").or_else(|| v.get("id")).or_else(|| own("ID")).and_then(|x| x.as_str()).map(Str::from);
+    let name = attr("name").or_else(|| own("Name").and_then(|n| n.as_str()));
     let name = name.map(Str::from);
     match action {
         "die" | "died" => {
             let code = attr("exitCode")
                 .or_else(|| attr("containerExitCode"))
                 .and_then(|c| c.trim().parse::<i64>().ok())
-                .or_else(|| if podman { v.get("ContainerExitCode").and_then(|c| c.as_i64()) } else { None });
+                .or_else(|| own("ContainerExitCode").and_then(|c| c.as_i64()));
             let Some(code) = code else { return Ok(None) };
             let mut r = record(code, name.or_else(|| id.clone()));
             r.container_id = id;
