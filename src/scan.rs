@@ -1668,9 +1668,13 @@ impl Scanner {
         self.prev_messages(ls, UNIT_OOM_LOOKBACK).iter().any(|m| systemd::unit_oom(m) == Some(unit.as_bytes()))
     }
 
-    /// `● name.service - ...` above a `systemctl status` `Main PID:` / `Process:` line.
+    /// `● name.service - ...` above a `systemctl status` `Main PID:` /
+    /// `Process:` line, or systemd-run's `Running as unit: name` above its
+    /// summary.
     fn systemctl_unit(&self, ls: usize) -> Option<Str> {
-        self.prev_messages(ls, 16).iter().find_map(|m| status_header_unit(m))
+        self.prev_messages(ls, 16)
+            .iter()
+            .find_map(|m| status_header_unit(m).or_else(|| systemd::run_unit(m).and_then(crate::parse::util::nonempty)))
     }
 
     /// `Active: failed (Result: oom-kill)` between a `systemctl status`

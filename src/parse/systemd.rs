@@ -7,6 +7,8 @@
 //!     Process: 1234 ExecStart=/usr/bin/web (code=exited, status=1/FAILURE)
 //!    Main PID: 1234 (code=killed, signal=KILL)
 //! ExecStart={ path=/usr/bin/dockerd ; argv[]=... ; pid=837 ; code=exited ; status=1 }   (systemctl show)
+//! Main processes terminated with: code=exited/status=3                    (systemd-run --wait, src/run/run.c)
+//! Main processes terminated with: code=killed/status=KILL
 //! ```
 //!
 //! `code=exited` gives the exit code; `killed` / `dumped` give a signal-only
@@ -19,6 +21,9 @@ use crate::parse::util::{self, lead_int, logfmt};
 use crate::record::{Format, Record, State};
 
 pub fn parse(msg: &[u8]) -> Option<Record> {
+    if let Some(at) = util::find(msg, b"Main processes terminated with: code=") {
+        return run_summary(&msg[at + b"Main processes terminated with: code=".len()..]);
+    }
     let mut pid = None;
     // Where `code=` and `status=` are read.
     let mut fields = msg;
@@ -54,11 +59,30 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     };
     let how = logfmt(fields, b"code")?;
     let status = logfmt(fields, b"status").or_else(|| logfmt(fields, b"signal"))?;
-    let mut r = Record::new(Format::Systemd);
-    r.state = Some(State::Terminated);
+    let mut r = exit(how, status)?;
     r.container = unit;
     // `Process:` and `Main PID:` show the same exit: the pid ties them together.
     r.pid = pid;
+    Some(r)
+}
+
+/// systemd-run's `code=exited/status=3` (after `code=`): the status is the
+/// exit code, or for `killed` / `dumped` the signal's name without `SIG`.
+/// The unit is named on its `Running as unit:` line above ([`run_unit`]).
+fn run_summary(rest: &[u8]) -> Option<Record> {
+    let rest = util::trim_end(rest);
+    let slash = memchr::memchr(b'/', rest)?;
+    let status = rest[slash + 1..].strip_prefix(b"status=")?;
+    if status.is_empty() || status.contains(&b' ') {
+        return None;
+    }
+    exit(&rest[..slash], status)
+}
+
+/// The record of a `code=` and its `status=` (or `signal=`).
+fn exit(how: &[u8], status: &[u8]) -> Option<Record> {
+    let mut r = Record::new(Format::Systemd);
+    r.state = Some(State::Terminated);
     match how {
         b"exited" => r.raw_exit_code = Some(lead_int(status)?),
         b"killed" | b"dumped" => {
@@ -71,6 +95,17 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
         _ => return None,
     }
     Some(r)
+}
+
+/// The unit of systemd-run's `Running as unit: run-u7.service` (since v256
+/// followed by `; invocation ID: ...`), which names the unit its summary
+/// line is about.
+pub fn run_unit(msg: &[u8]) -> Option<&[u8]> {
+    let at = util::find(msg, b"Running as unit: ")?;
+    let rest = &msg[at + b"Running as unit: ".len()..];
+    let n = rest.iter().take_while(|&&b| b != b';' && !b.is_ascii_whitespace()).count();
+    let unit = &rest[..n];
+    (!unit.is_empty() && unit_suffix(unit).len() == n).then_some(unit)
 }
 
 /// The unit systemd names in its own OOM notice (`src/core/unit.c`,
@@ -107,7 +142,7 @@ mod tests {
     #[test]
     #[allow(clippy::type_complexity)]
     fn table() {
-        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 11] = [
+        let ok: [(&str, Option<i64>, Option<u8>, Option<&str>); 14] = [
             (
                 "exitscan-exit3.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
                 Some(3),
@@ -136,6 +171,10 @@ mod tests {
             // systemctl show (kata-containers/runtime#645), and a command line holding `status=`.
             ("ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -D --add-runtime kata-runtime=/usr/bin/kata-runtime ; ignore_errors=no ; start_time=[Fri 2018-08-24 21:08:43 UTC] ; stop_time=[Fri 2018-08-24 21:08:43 UTC] ; pid=837 ; code=exited ; status=1 }", Some(1), None, None),
             ("ExecStartEx={ path=/bin/app ; argv[]=/bin/app --status=7 code=exited ; flags= ; start_time=[n/a] ; stop_time=[n/a] ; pid=9 ; code=killed ; status=9/KILL }", None, Some(9), None),
+            // systemd-run --wait.
+            ("Main processes terminated with: code=exited/status=3", Some(3), None, None),
+            ("Main processes terminated with: code=killed/status=KILL", None, Some(9), None),
+            ("Main processes terminated with: code=dumped/status=SEGV\r", None, Some(11), None),
         ];
         for (l, code, sig, unit) in ok {
             let r = parse(l.as_bytes()).unwrap_or_else(|| panic!("{l}"));
@@ -169,8 +208,23 @@ mod tests {
             // Never ran.
             "ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }",
             "ExecStartPre={ path=/bin/mkdir ; argv[]=/bin/mkdir -p /x ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=5 ; code=exited ; status=0 }",
+            "Main processes terminated with: code=exited/status=",
+            "Main processes terminated with: code=exited/3",
+            "Main processes terminated with: code=weird/status=1",
+            "Main processes terminated with: code=killed/status=NOPE",
         ] {
             assert!(parse(no.as_bytes()).is_none(), "{no}");
+        }
+        for (l, unit) in [
+            ("Running as unit: run-u123.service", Some("run-u123.service")),
+            (
+                "Running as unit: run-p42-i43.service; invocation ID: 6f1b0c2d9e8a4b7c8d9e0f1a2b3c4d5e",
+                Some("run-p42-i43.service"),
+            ),
+            ("Running as unit: ", None),
+            ("Running as unit: \"x.service\"", None),
+        ] {
+            assert_eq!(run_unit(l.as_bytes()), unit.map(str::as_bytes), "{l}");
         }
     }
 }
