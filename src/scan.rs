@@ -1525,11 +1525,11 @@ impl Scanner {
             Ok(v) => match docker::event_json(&v) {
                 Ok(Some(r)) => recs.push(r),
                 Err(Some(e)) => self.emit(Item::Evidence(e), next, out),
-                _ => {
-                    if v.get("Type").is_none() {
-                        recs.extend(doc::parse_compact(msg, line_no));
-                    }
-                }
+                _ => match docker::swarm_task(msg) {
+                    Some(r) => recs.push(r),
+                    None if v.get("Type").is_none() => recs.extend(doc::parse_compact(msg, line_no)),
+                    None => {}
+                },
             },
             Err(_) => recs.extend(doc::parse_compact(msg, line_no)),
         }
@@ -1568,6 +1568,9 @@ impl Scanner {
                 || one(orchestrator::exited_with_exit_code(msg), recs)
                 || one(orchestrator::tekton_step(msg), recs))
         {
+            return;
+        }
+        if h.any(Hits::SWARM_TASK) && one(docker::swarm_task(msg), recs) {
             return;
         }
         if h.any(Hits::EXITED_PAREN) && one(docker::ps_row(msg), recs) {

@@ -21,7 +21,11 @@
 //! - a `docker ps`, `docker compose ps` or `podman ps` row printed with
 //!   `--format json` (or `'{{json .}}'`): `"Status": "Exited (N) ..."`, or
 //!   podman's `"State": "exited"` with its `"ExitCode"`; the container is the
-//!   first of `Names` (a string, comma-separated, or podman's list) or `Name`.
+//!   first of `Names` (a string, comma-separated, or podman's list) or `Name`;
+//! - a docker swarm task (`docker inspect` of a task): a `ContainerStatus`
+//!   with an `ExitCode` and a `ContainerID`, under a task `Status` whose
+//!   `State` is `complete`, `failed` or `shutdown` (its `Err`, `task: non-zero
+//!   exit (N)`, is the message).
 
 use crate::code::Signal;
 use crate::parse::util::{self, when};
@@ -78,7 +82,7 @@ impl Fields {
             "name" => self.name = s(),
             "Name" => self.name = Some(cap(value.trim_start_matches('/'))),
             "namespace" => self.namespace = s(),
-            "containerID" => self.container_id = s().filter(|v| !v.is_empty()),
+            "containerID" | "ContainerID" => self.container_id = s().filter(|v| !v.is_empty()),
             "restartCount" | "RestartCount" => self.restart_count = value.parse().ok(),
             "exitCode" | "ExitCode" | "exit_code" => {
                 self.exit_code = value.parse().ok();
@@ -99,7 +103,7 @@ impl Fields {
             }
             "OOMKilled" => self.oom = Some(value == "true"),
             "Running" => self.running = Some(value == "true"),
-            "Error" => self.error = s().filter(|v| !v.is_empty()),
+            "Error" | "Err" => self.error = s().filter(|v| !v.is_empty()),
             "State" => self.ps_state = s(),
             "io.kubernetes.pod.name" => self.k8s_pod = s(),
             "io.kubernetes.pod.namespace" => self.k8s_namespace = s(),
@@ -176,6 +180,8 @@ struct Frame {
     terms: Vec<Term>,
     /// Docker `State` found under this object.
     docker: Option<Fields>,
+    /// A swarm task's `ContainerStatus` found under this object.
+    task_container: Option<Fields>,
     /// Records of the containers of a pod's `status`, held until it closes:
     /// pod-level `reason` (Evicted, DeadlineExceeded) may come after them.
     held: Vec<Record>,
@@ -191,6 +197,7 @@ impl Frame {
             fields: Fields::default(),
             terms: Vec::new(),
             docker: None,
+            task_container: None,
             held: Vec::new(),
         }
     }
@@ -352,6 +359,23 @@ impl Doc {
                 self.stack[n - 2].terms.push(term);
             } else {
                 let r = self.term(&term, None, None);
+                self.records.push(r);
+            }
+        }
+
+        // A swarm task's container: its task's `Status` says whether it ended.
+        if key == Some("ContainerStatus") && frame.fields.exit_code.is_some() && frame.fields.container_id.is_some() {
+            if let Some(p) = self.stack.last_mut() {
+                p.task_container = Some(frame.fields.clone());
+            }
+        }
+        if let Some(c) = frame.task_container.as_ref() {
+            if key == Some("Status")
+                && matches!(frame.fields.ps_state.as_deref(), Some("complete" | "failed" | "shutdown"))
+            {
+                let mut r = self.term_record(Format::Docker, c, Some(State::Terminated));
+                r.container_id = c.container_id.clone();
+                r.message = frame.fields.error.clone();
                 self.records.push(r);
             }
         }
@@ -1140,6 +1164,28 @@ mod tests {
         // A running container's State is no termination.
         let running = "\"State\": {\n \"Status\": \"running\",\n \"Running\": true,\n \"ExitCode\": 0\n},";
         assert!(run(Syntax::Json, running).is_empty());
+    }
+
+    #[test]
+    fn swarm_tasks() {
+        let task = |state: &str, id: &str, code: i64| {
+            format!(
+                r#"[{{"ID": "x2kqz0n4rj8kq5d1vj3mpa9lo", "Slot": 1,
+  "Status": {{"Timestamp": "2024-01-28T09:05:11.5Z", "State": "{state}", "Message": "started", "Err": "task: non-zero exit ({code})",
+    "ContainerStatus": {{"ContainerID": "{id}", "PID": 0, "ExitCode": {code}}},
+    "PortStatus": {{}}}},
+  "DesiredState": "shutdown"}}]"#
+            )
+        };
+        let recs = run(Syntax::Json, &task("failed", "4f3c2b1a0e9d", 137));
+        assert_eq!(recs.iter().map(brief).collect::<Vec<_>>(), vec![(None, Some(137), None, Some(State::Terminated))]);
+        assert_eq!(recs[0].container_id.as_deref(), Some("4f3c2b1a0e9d"));
+        assert_eq!(recs[0].message.as_deref(), Some("task: non-zero exit (137)"));
+        assert_eq!(recs[0].format, Format::Docker);
+        assert_eq!(run(Syntax::Json, &task("complete", "4f3c2b1a0e9d", 0)).len(), 1);
+        // Still running, or never given a container: no termination.
+        assert!(run(Syntax::Json, &task("running", "4f3c2b1a0e9d", 0)).is_empty());
+        assert!(run(Syntax::Json, &task("rejected", "", 0)).is_empty());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! podman events     ... container died 319d... (image=..., name=x, containerExitCode=3)
 //! events (JSON)     {"status":"die","id":"...","Actor":{"Attributes":{"exitCode":"137","name":"oom"}},...}
 //! libcontainerd     event-info={<id> init <pid> <exit code> <time> ...} container=<id> event=exit
+//! swarm task        x2kqz0n4rj8k  \_ web.1  nginx:1.25  node-1  Shutdown  Failed 2 minutes ago  "task: non-zero exit (137)"
+//! dockerd (swarm)   level=error msg="fatal task error" error="task: non-zero exit (137)" module=node/agent/taskmanager ...
 //! ```
 //!
 //! `docker inspect` documents are read by [`crate::parse::doc`]. A `remove`
@@ -71,6 +73,63 @@ pub fn ps_row(msg: &[u8]) -> Option<Record> {
 pub fn exited_code(status: &[u8]) -> Option<i64> {
     let inner = status.strip_prefix(b"Exited (").or_else(|| status.strip_prefix(b"exited ("))?;
     whole_int(&inner[..memchr::memchr(b')', inner)?])
+}
+
+/// A swarm task's error (swarmkit's container adapter, `exitError`:
+/// `task: non-zero exit (N)`, or `task: non-zero exit (N): cause`) as
+/// `docker service ps` / `docker stack ps` print it in a row (the task's
+/// NAME, `web.1`, names it; a history row's name is marked `\_ `), as
+/// `--format json` prints it (`"Name":"web.1"`), or as dockerd logs it
+/// (`msg="fatal task error" error="task: ..."`). A task object's `"Err"`
+/// (`docker inspect` of a task) is left to the document reader, which has
+/// its `ContainerStatus`.
+pub fn swarm_task(msg: &[u8]) -> Option<Record> {
+    const ERR: &[u8] = b"task: non-zero exit (";
+    let at = util::find(msg, ERR)?;
+    let before = util::trim_end(&msg[..at]);
+    if before.ends_with(b"\"Err\":") || before.ends_with(b"\"Err\": \"") || before.ends_with(b"\"Err\":\"") {
+        return None;
+    }
+    let rest = &msg[at + ERR.len()..];
+    let close = memchr::memchr(b')', rest)?;
+    let code = whole_int(&rest[..close])?;
+    let mut r = record(code, None);
+    // `): cause"`, up to the quote that ends the error (or the line).
+    if let Some(cause) = rest[close + 1..].strip_prefix(b": ") {
+        let end = memchr::memchr(b'"', cause).map_or(cause.len(), |q| q - usize::from(q > 0 && cause[q - 1] == b'\\'));
+        let cause = util::trim(&cause[..end]);
+        // (`docker service ps` cuts the error at 30 characters, with `…`:
+        // what is left of the cause says nothing.)
+        if !cause.ends_with("…".as_bytes()) {
+            r.message = util::nonempty(cause);
+        }
+    }
+    let line = util::trim(msg);
+    if line.starts_with(b"{") {
+        let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+        r.container = v
+            .get("Name")
+            .and_then(|n| n.as_str())
+            .map(|n| n.trim_start_matches("\\_ ").trim())
+            .filter(|n| !n.is_empty())
+            .map(Str::from);
+    } else if !util::contains(msg, b"msg=\"fatal task error\"") {
+        // A row: ID, NAME, IMAGE, NODE, DESIRED STATE, CURRENT STATE, ERROR.
+        let fields = table_fields(msg);
+        let err = fields.iter().position(|f| util::contains(f, ERR))?;
+        if err < 6 || !is_task_id(fields[0]) {
+            return None;
+        }
+        let name = fields[1].strip_prefix(b"\\_ ").unwrap_or(fields[1]);
+        r.container = util::nonempty(name);
+    }
+    Some(r)
+}
+
+/// A swarm task's ID as `docker service ps` prints it: 12 characters, or 25
+/// with `--no-trunc` (lower-case letters and digits).
+fn is_task_id(f: &[u8]) -> bool {
+    matches!(f.len(), 12 | 25) && f.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// A docker-compose v1 `ps` row: `name   command   Exit N   ports`.
@@ -211,6 +270,26 @@ mod tests {
         for (l, want) in t {
             assert_eq!(brief(ps_row(l.as_bytes())), want, "{l}");
         }
+    }
+
+    #[test]
+    fn swarm_tasks() {
+        let t = [
+            ("x2kqz0n4rj8k   web.1       nginx:1.25   node-1    Shutdown        Failed 2 minutes ago     \"task: non-zero exit (137)\"   ", Some((137, Some("web.1".into())))),
+            ("ab12cd34ef56    \\_ web.1   nginx:1.25   node-1    Shutdown        Failed 9 minutes ago     \"task: non-zero exit (1): co…\"", Some((1, Some("web.1".into())))),
+            ("x2kqz0n4rj8kq5d1vj3mpa9lo   api.3   api:2.0@sha256:0f   node-2   Shutdown   Failed 1 hour ago   \"task: non-zero exit (2)\"   *:8080->8080/tcp", Some((2, Some("api.3".into())))),
+            (r#"{"CurrentState":"Failed 2 minutes ago","DesiredState":"Shutdown","Error":"\"task: non-zero exit (139)\"","ID":"x2kqz0n4rj8k","Image":"nginx:1.25","Name":"web.2","Node":"node-1","Ports":""}"#, Some((139, Some("web.2".into())))),
+            (r#"time="2024-01-28T09:05:11.5Z" level=error msg="fatal task error" error="task: non-zero exit (137)" module=node/agent/taskmanager node.id=n4rj8kq5d1vj3mpa9lox2kqz0 service.id=kq5d1vj3mpa9lox2kqz0n4rj8 task.id=x2kqz0n4rj8kq5d1vj3mpa9lo"#, Some((137, None))),
+            // docker inspect of a task: the document reader's.
+            (r#"            "Err": "task: non-zero exit (137)","#, None),
+            ("task: non-zero exit (abc)", None),
+            ("see the task: non-zero exit (1) note in the runbook", None),
+        ];
+        for (l, want) in t {
+            assert_eq!(brief(swarm_task(l.as_bytes())), want, "{l}");
+        }
+        let r = swarm_task(br#"x2kqz0n4rj8k   web.1   nginx:1.25   node-1   Shutdown   Failed 2 minutes ago   "task: non-zero exit (1): container exited unexpectedly""#);
+        assert_eq!(r.and_then(|r| r.message).as_deref(), Some("container exited unexpectedly"));
     }
 
     #[test]
