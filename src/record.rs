@@ -94,6 +94,9 @@ pub struct Hints {
     pub deadline_exceeded: bool,
     /// A kernel OOM-kill line named this record's process or container.
     pub kernel_oom: bool,
+    /// The time the line starts with is when the container ended (a Nomad
+    /// event row), should the scanner take it off as the line's timestamp.
+    pub ended_at_line_time: bool,
 }
 
 /// One container (or process) termination found in the input.

@@ -174,6 +174,11 @@ const STALE_AFTER: u32 = 4096;
 /// the unit's OOM notice (other units' and the kernel's lines come between).
 const UNIT_OOM_LOOKBACK: usize = 12;
 
+/// Lines above a Nomad `Terminated` event row searched for its task's name:
+/// `nomad alloc status` prints the task's resources, its event summary and
+/// up to ten events (`-verbose`: more) between.
+const NOMAD_TASK_LOOKBACK: usize = 48;
+
 /// A long line being cut at `max_line`: bytes up to its newline are skipped.
 struct Cut {
     dropped: u64,
@@ -1481,6 +1486,9 @@ impl Scanner {
             if r.line == 0 {
                 r.line = line_no;
             }
+            if r.hints.ended_at_line_time && r.finished_at.is_none() {
+                r.finished_at = time.as_deref().and_then(crate::parse::util::when::any);
+            }
             // The log line's own timestamp identifies the line; a time the
             // message carries (klog's header, logfmt `time=`) refines a
             // journal timestamp, which has only whole seconds.
@@ -1601,6 +1609,13 @@ impl Scanner {
         if h.any(Hits::REASON_EXIT_CODE | Hits::STATUS_EXIT_CODE) && one(orchestrator::gitlab_container(msg), recs) {
             return;
         }
+        if h.any(Hits::DESCRIBE) {
+            if let Some(mut r) = orchestrator::nomad_terminated(msg) {
+                r.container = self.nomad_task(ls);
+                recs.push(r);
+                return;
+            }
+        }
         if h.any(Hits::DESCRIBE | Hits::EXITCODE_KV) && one(orchestrator::jenkins_container(msg), recs) {
             return;
         }
@@ -1693,6 +1708,12 @@ impl Scanner {
             }
         }
         false
+    }
+
+    /// Nomad's `Task "NAME" is "STATE"` above a `Terminated` event row (the
+    /// task's resources and events tables lie between).
+    fn nomad_task(&self, ls: usize) -> Option<Str> {
+        self.prev_messages(ls, NOMAD_TASK_LOOKBACK).iter().find_map(|m| orchestrator::nomad_task(m))
     }
 
     /// Spark's `container name: X` above an `exit code: N` line.

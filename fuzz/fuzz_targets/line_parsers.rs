@@ -1,7 +1,8 @@
 #![no_main]
 //! Every single-line parser on each line of the input, framed and unframed:
 //! kubelet, containerd (+ oom_evidence), crio, docker (ps_row, compose_v1_row,
-//! compose_v2, event_text, oom_event_text, libcontainerd), systemd,
+//! compose_v2, event_text, oom_event_text, libcontainerd, swarm_task), systemd
+//! (parse, run_unit, unit_oom),
 //! supervisord, kernel (parse, evidence), orchestrator::*, kubelet status
 //! dumps, containerd events.log lines, and the prefilter.
 
@@ -25,7 +26,10 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     out.extend(docker::event_text(msg));
     let _ = docker::oom_event_text(msg);
     out.extend(docker::libcontainerd(msg));
+    out.extend(docker::swarm_task(msg));
     out.extend(systemd::parse(msg));
+    let _ = systemd::run_unit(msg);
+    let _ = systemd::unit_oom(msg);
     out.extend(supervisord::parse(msg));
     out.extend(kernel::parse(msg));
     let _ = kernel::evidence(msg);
@@ -36,6 +40,8 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     out.extend(orchestrator::gitlab_container(msg));
     out.extend(orchestrator::jenkins_container(msg));
     out.extend(orchestrator::airflow_pod_failed(msg));
+    out.extend(orchestrator::nomad_terminated(msg));
+    let _ = orchestrator::nomad_task(msg);
     out.extend(kubelet::status_dump(msg));
     out.extend(containerd::events_log(&serde_json::from_slice(msg).unwrap_or_default()));
     let _ = orchestrator::status_exit_code(msg);

@@ -12,6 +12,7 @@
 //! Jenkins     jenkins/agent-x Container jnlp was terminated (Exit Code: 1, Reason: Error)
 //! Jenkins     Container is terminated agent-x [jnlp]: ContainerStateTerminated(containerID=..., exitCode=1, ..., reason=Error, ...)
 //! Airflow     Pod failed because of OOMKilled (container: base, exit code: 137)
+//! Nomad       2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed"   (alloc status)
 //! ```
 //!
 //! Look-alikes that are *not* container exits give nothing: `command terminated
@@ -163,6 +164,78 @@ pub fn jenkins_container(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// A `Terminated` row of Nomad's `nomad alloc status` Recent Events table
+/// (`command/alloc_status.go`: `Time|Type|Description` laid out with two
+/// blanks between columns; the description is `Exit Code: N`, then
+/// `, Signal: N` when there was one and `, Exit Message: "..."` when there is
+/// one). The time is when the task ended. Nomad's docker driver says `OOM
+/// Killed` for a container docker reports OOMKilled. The task is named on
+/// the `Task "NAME" is "STATE"` line above the table.
+pub fn nomad_terminated(msg: &[u8]) -> Option<Record> {
+    const TYPE: &[u8] = b"Terminated  ";
+    let at = util::find(msg, TYPE)?;
+    let time = util::trim(&msg[..at]);
+    let finished = match time {
+        // (The time may have been taken off as the line's own timestamp.)
+        b"" => None,
+        t => Some(util::when::rfc3339(std::str::from_utf8(t).ok()?)?),
+    };
+    let desc = util::trim_start(&msg[at + TYPE.len()..]).strip_prefix(b"Exit Code: ")?;
+    let digits = desc.iter().take_while(|b| b.is_ascii_digit() || **b == b'-').count();
+    let code = whole_int(&desc[..digits])?;
+    let mut rest = util::trim_end(&desc[digits..]);
+    let mut r = record(code);
+    r.hints.ended_at_line_time = finished.is_none();
+    r.finished_at = finished;
+    if let Some(sig) = rest.strip_prefix(b", Signal: ") {
+        let n = sig.iter().take_while(|b| b.is_ascii_digit()).count();
+        r.stated_signal = whole_int(&sig[..n]).and_then(crate::code::Signal::new);
+        rest = &sig[n..];
+    }
+    if let Some(m) = rest.strip_prefix(b", Exit Message: \"").and_then(|m| m.strip_suffix(b"\"")) {
+        let m = unescape_go(m);
+        if m == "OOM Killed" {
+            r.reason = Some(Str::from("OOMKilled"));
+            r.hints.oom_event = true;
+        }
+        r.message = Some(Str::from(m.trim())).filter(|m| !m.is_empty());
+    } else if !rest.is_empty() {
+        return None;
+    }
+    Some(r)
+}
+
+/// The task of a `nomad alloc status` section: `Task "web" is "dead"`.
+pub fn nomad_task(msg: &[u8]) -> Option<Str> {
+    let rest = util::trim(msg).strip_prefix(b"Task \"")?;
+    let q = memchr::memchr(b'"', rest)?;
+    let after = rest[q + 1..].strip_prefix(b" is \"")?;
+    (after.ends_with(b"\"") && q > 0).then(|| util::text(&rest[..q]))
+}
+
+/// A Go `%q` string's body with its common escapes undone.
+fn unescape_go(s: &[u8]) -> String {
+    let s = String::from_utf8_lossy(s);
+    if !s.contains('\\') {
+        return s.into_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(o) => out.push(o),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Airflow's KubernetesPodOperator: `Pod failed because of R (container:
 /// NAME, exit code: N)`.
 pub fn airflow_pod_failed(msg: &[u8]) -> Option<Record> {
@@ -218,6 +291,58 @@ pub fn is_exec_exit(msg: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nomad_events() {
+        type Want<'a> = (i64, Option<u8>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        let t: [(&str, Option<Want>); 9] = [
+            (
+                r#"2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed""#,
+                Some((137, None, Some("OOMKilled"), Some("OOM Killed"), Some("2024-01-28T09:05:11Z"))),
+            ),
+            (
+                "2024-01-28T08:01:02Z  Terminated  Exit Code: 1",
+                Some((1, None, None, None, Some("2024-01-28T08:01:02Z"))),
+            ),
+            (
+                "2024-01-28T07:00:00+01:00  Terminated  Exit Code: 0, Signal: 15",
+                Some((0, Some(15), None, None, Some("2024-01-28T06:00:00Z"))),
+            ),
+            (
+                r#"2024-01-28T09:05:11Z  Terminated      Exit Code: 2, Exit Message: "Docker container exited with non-zero exit code: 2""#,
+                Some((
+                    2,
+                    None,
+                    None,
+                    Some("Docker container exited with non-zero exit code: 2"),
+                    Some("2024-01-28T09:05:11Z"),
+                )),
+            ),
+            // The time taken off as the line's timestamp.
+            ("  Terminated  Exit Code: 3", Some((3, None, None, None, None))),
+            ("2024-01-28T09:05:11Z  Restarting  Task restarting in 16.2s", None),
+            ("the job Terminated  Exit Code: 1", None),
+            ("2024-01-28T09:05:11Z  Terminated  Exit Code: 1 and more", None),
+            ("2024-01-28T09:05:11Z  Terminated  Exit Code: x", None),
+        ];
+        for (l, want) in t {
+            let got = nomad_terminated(l.as_bytes()).map(|r| {
+                (
+                    r.raw_exit_code.unwrap_or(i64::MIN),
+                    r.stated_signal.map(|s| s.0),
+                    r.reason.map(|s| s.to_string()),
+                    r.message.map(|s| s.to_string()),
+                    r.finished_at.map(|s| s.to_string()),
+                )
+            });
+            let want =
+                want.map(|(c, s, r, m, f)| (c, s, r.map(str::to_string), m.map(str::to_string), f.map(str::to_string)));
+            assert_eq!(got, want, "{l}");
+        }
+        assert_eq!(nomad_task(br#"Task "app" is "running""#).as_deref(), Some("app"));
+        assert_eq!(nomad_task(br#"Task "" is "dead""#), None);
+        assert_eq!(nomad_task(b"Task Resources:"), None);
+    }
 
     #[test]
     fn logfmt_lines() {
