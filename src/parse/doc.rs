@@ -22,6 +22,10 @@
 //!   `--format json` (or `'{{json .}}'`): `"Status": "Exited (N) ..."`, or
 //!   podman's `"State": "exited"` with its `"ExitCode"`; the container is the
 //!   first of `Names` (a string, comma-separated, or podman's list) or `Name`;
+//! - an Amazon ECS container (`aws ecs describe-tasks`, ECS task state change
+//!   events): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
+//!   its task and cluster from its `taskArn`, ended at the task's `stoppedAt`;
+//!   ECS's `reason` is the message, and `OutOfMemoryError: ...` is OOM;
 //! - a docker swarm task (`docker inspect` of a task): a `ContainerStatus`
 //!   with an `ExitCode` and a `ContainerID`, under a task `Status` whose
 //!   `State` is `complete`, `failed` or `shutdown` (its `Err`, `task: non-zero
@@ -70,6 +74,13 @@ struct Fields {
     /// The kubelet's labels on a CRI container (`crictl inspect`).
     k8s_pod: Option<Str>,
     k8s_namespace: Option<Str>,
+    /// An ECS container: its `containerArn` was seen, its `lastStatus`,
+    /// `taskArn` and `runtimeId`; a task's `stoppedAt`.
+    ecs_container: bool,
+    last_status: Option<Str>,
+    task_arn: Option<Str>,
+    runtime_id: Option<Str>,
+    stopped_at: Option<Str>,
     /// `metadata.name` / `metadata.namespace` of this object.
     meta_name: Option<Str>,
     meta_namespace: Option<Str>,
@@ -105,6 +116,11 @@ impl Fields {
             "Running" => self.running = Some(value == "true"),
             "Error" | "Err" => self.error = s().filter(|v| !v.is_empty()),
             "State" => self.ps_state = s(),
+            "containerArn" => self.ecs_container = true,
+            "lastStatus" => self.last_status = s(),
+            "taskArn" => self.task_arn = s(),
+            "runtimeId" => self.runtime_id = s().filter(|v| !v.is_empty()),
+            "stoppedAt" => self.stopped_at = when::any(value),
             "io.kubernetes.pod.name" => self.k8s_pod = s(),
             "io.kubernetes.pod.namespace" => self.k8s_namespace = s(),
             "io.kubernetes.container.restartCount" => self.restart_count = value.parse().ok(),
@@ -363,6 +379,20 @@ impl Doc {
             }
         }
 
+        // An ECS container, held by its task for the task's `stoppedAt`.
+        if frame.fields.ecs_container
+            && frame.fields.last_status.as_deref() == Some("STOPPED")
+            && frame.fields.exit_code.is_some()
+        {
+            let r = self.ecs_record(&frame.fields);
+            let n = self.stack.len();
+            if parent_key.as_deref() == Some("containers") && n >= 2 {
+                self.stack[n - 2].held.push(r);
+            } else {
+                self.records.push(r);
+            }
+        }
+
         // A swarm task's container: its task's `Status` says whether it ended.
         if key == Some("ContainerStatus") && frame.fields.exit_code.is_some() && frame.fields.container_id.is_some() {
             if let Some(p) = self.stack.last_mut() {
@@ -417,6 +447,9 @@ impl Doc {
         if !frame.held.is_empty() {
             let reason = frame.fields.reason.as_deref();
             for mut r in frame.held {
+                if r.finished_at.is_none() {
+                    r.finished_at = frame.fields.stopped_at.clone();
+                }
                 r.hints.evicted |= reason == Some("Evicted");
                 r.hints.deadline_exceeded |= reason == Some("DeadlineExceeded");
                 self.records.push(r);
@@ -447,6 +480,27 @@ impl Doc {
                 self.hold_or_emit(r);
             }
         }
+    }
+
+    /// The record of a stopped ECS container. Its task (`.../task/CLUSTER/ID`,
+    /// or `.../task/ID` in the old ARN format) stands in for the pod, its
+    /// cluster for the namespace.
+    fn ecs_record(&self, f: &Fields) -> Record {
+        let mut r = self.term_record(Format::Orchestrator, f, Some(State::Terminated));
+        r.container = f.name.clone();
+        r.container_id = f.runtime_id.clone();
+        r.reason = None;
+        r.message = f.reason.clone();
+        if f.reason.as_deref().is_some_and(|m| m.starts_with("OutOfMemoryError")) {
+            r.reason = Some(Str::from("OOMKilled"));
+            r.hints.oom_event = true;
+        }
+        if let Some(path) = f.task_arn.as_deref().and_then(|a| a.split_once(":task/")).map(|(_, p)| p) {
+            let mut parts = path.rsplitn(2, '/');
+            r.pod = parts.next().filter(|t| !t.is_empty()).map(Str::from);
+            r.namespace = parts.next().filter(|c| !c.is_empty()).map(Str::from);
+        }
+        r
     }
 
     fn pod_context(&self) -> (Option<Str>, Option<Str>) {
@@ -1164,6 +1218,46 @@ mod tests {
         // A running container's State is no termination.
         let running = "\"State\": {\n \"Status\": \"running\",\n \"Running\": true,\n \"ExitCode\": 0\n},";
         assert!(run(Syntax::Json, running).is_empty());
+    }
+
+    #[test]
+    fn ecs_tasks() {
+        let task = |status: &str, code: &str, reason: &str| {
+            format!(
+                r#"{{"tasks": [{{"containers": [
+  {{"containerArn": "arn:aws:ecs:us-east-1:1:container/prod/abc/def", "taskArn": "arn:aws:ecs:us-east-1:1:task/prod/abc",
+    "name": "web", "runtimeId": "abc-123", "lastStatus": "{status}", "exitCode": {code}{reason}}}],
+  "lastStatus": "STOPPED", "stoppedAt": "2024-01-28T09:05:11.123000+00:00", "stoppedReason": "Essential container in task exited"}}],
+ "failures": []}}"#
+            )
+        };
+        let recs = run(
+            Syntax::Json,
+            &task("STOPPED", "137", r#", "reason": "OutOfMemoryError: Container killed due to memory usage""#),
+        );
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(Some("web"), Some(137), Some("OOMKilled"), Some(State::Terminated))]
+        );
+        let r = &recs[0];
+        assert_eq!(
+            (r.namespace.as_deref(), r.pod.as_deref(), r.container_id.as_deref()),
+            (Some("prod"), Some("abc"), Some("abc-123"))
+        );
+        assert_eq!(r.finished_at.as_deref(), Some("2024-01-28T09:05:11.123Z"));
+        assert_eq!(r.message.as_deref(), Some("OutOfMemoryError: Container killed due to memory usage"));
+        assert!(r.hints.oom_event);
+        assert_eq!(r.format, Format::Orchestrator);
+        // Another reason is the message only.
+        let recs = run(Syntax::Json, &task("STOPPED", "1", r#", "reason": "CannotInspectContainerError: x""#));
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(Some("web"), Some(1), None, Some(State::Terminated))]
+        );
+        // Still running, no code yet, or an app's JSON with a lastStatus: nothing.
+        assert!(run(Syntax::Json, &task("RUNNING", "0", "")).is_empty());
+        assert!(run(Syntax::Json, &task("STOPPED", "null", "")).is_empty());
+        assert!(run(Syntax::Json, r#"{"name": "job", "lastStatus": "STOPPED", "exitCode": 2}"#).is_empty());
     }
 
     #[test]
