@@ -26,6 +26,9 @@
 //!   events): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
 //!   its task and cluster from its `taskArn`, ended at the task's `stoppedAt`;
 //!   ECS's `reason` is the message, and `OutOfMemoryError: ...` is OOM;
+//! - an Azure Container Instances container (`az container show`): its
+//!   `instanceView`'s `currentState` / `previousState` whose `state` is
+//!   `Terminated`, with `detailStatus` as the reason;
 //! - a docker swarm task (`docker inspect` of a task): a `ContainerStatus`
 //!   with an `ExitCode` and a `ContainerID`, under a task `Status` whose
 //!   `State` is `complete`, `failed` or `shutdown` (its `Err`, `task: non-zero
@@ -99,11 +102,13 @@ impl Fields {
                 self.exit_code = value.parse().ok();
                 self.exit_line = line;
             }
-            "reason" => self.reason = s().filter(|v| !v.is_empty()),
+            "reason" | "detailStatus" => self.reason = s().filter(|v| !v.is_empty()),
             "message" => self.message = s().filter(|v| !v.is_empty()),
             "signal" => self.signal = value.parse().ok(),
-            "startedAt" | "StartedAt" | "started_at" => self.started = when::any(value).or_else(|| unix_nanos(value)),
-            "finishedAt" | "FinishedAt" | "finished_at" => {
+            "startedAt" | "StartedAt" | "started_at" | "startTime" => {
+                self.started = when::any(value).or_else(|| unix_nanos(value))
+            }
+            "finishedAt" | "FinishedAt" | "finished_at" | "finishTime" => {
                 self.finished = when::any(value).or_else(|| unix_nanos(value))
             }
             "state" => self.state = s(),
@@ -181,6 +186,7 @@ fn cap(s: &str) -> Str {
 struct Term {
     state: Option<State>,
     f: Fields,
+    format: Format,
 }
 
 #[derive(Debug)]
@@ -368,7 +374,7 @@ impl Doc {
                 Some("lastState") | Some("lastTerminationState") | Some("last_state") => Some(State::LastTerminated),
                 _ => None,
             };
-            let term = Term { state, f: frame.fields.clone() };
+            let term = Term { state, f: frame.fields.clone(), format: Format::PodJson };
             // Attach to the container status two levels up, if there is one.
             let n = self.stack.len();
             if n >= 2 {
@@ -376,6 +382,28 @@ impl Doc {
             } else {
                 let r = self.term(&term, None, None);
                 self.records.push(r);
+            }
+        }
+
+        // An Azure Container Instances container state, for the container two
+        // levels up (past its `instanceView`, whose restart count it takes).
+        if matches!(key, Some("currentState") | Some("previousState"))
+            && frame.fields.state.as_deref() == Some("Terminated")
+            && frame.fields.exit_code.is_some()
+        {
+            let state = if key == Some("currentState") { State::Terminated } else { State::LastTerminated };
+            let term = Term { state: Some(state), f: frame.fields.clone(), format: Format::Orchestrator };
+            let n = self.stack.len();
+            if n >= 2 && parent_key.as_deref() == Some("instanceView") {
+                self.stack[n - 2].terms.push(term);
+            } else {
+                let r = self.term(&term, None, None);
+                self.records.push(r);
+            }
+        }
+        if key == Some("instanceView") {
+            if let Some(p) = self.stack.last_mut() {
+                p.fields.restart_count = p.fields.restart_count.or(frame.fields.restart_count);
             }
         }
 
@@ -450,6 +478,9 @@ impl Doc {
                 if r.finished_at.is_none() {
                     r.finished_at = frame.fields.stopped_at.clone();
                 }
+                if r.pod.is_none() && r.format == Format::Orchestrator {
+                    r.pod = frame.fields.name.clone();
+                }
                 r.hints.evicted |= reason == Some("Evicted");
                 r.hints.deadline_exceeded |= reason == Some("DeadlineExceeded");
                 self.records.push(r);
@@ -472,12 +503,21 @@ impl Doc {
             let init = match parent_key.as_deref() {
                 Some("initContainerStatuses") => Some(true),
                 Some("containerStatuses") | Some("ephemeralContainerStatuses") => Some(false),
+                // Azure Container Instances' container lists.
+                Some("initContainers") => Some(true),
+                Some("containers") => Some(false),
                 _ => None,
             };
             for t in &terms {
                 let mut r = self.term(t, Some(&frame.fields), name.clone());
                 r.init = init;
-                self.hold_or_emit(r);
+                let n = self.stack.len();
+                if t.format == Format::Orchestrator && n >= 2 {
+                    // Azure's container group names it after its containers.
+                    self.stack[n - 2].held.push(r);
+                } else {
+                    self.hold_or_emit(r);
+                }
             }
         }
     }
@@ -537,7 +577,7 @@ impl Doc {
     }
 
     fn term(&self, t: &Term, status: Option<&Fields>, name: Option<Str>) -> Record {
-        let mut r = self.term_record(Format::PodJson, &t.f, t.state);
+        let mut r = self.term_record(t.format, &t.f, t.state);
         if let Some(s) = status {
             r.container = name;
             r.restart_count = s.restart_count;
@@ -1258,6 +1298,31 @@ mod tests {
         assert!(run(Syntax::Json, &task("RUNNING", "0", "")).is_empty());
         assert!(run(Syntax::Json, &task("STOPPED", "null", "")).is_empty());
         assert!(run(Syntax::Json, r#"{"name": "job", "lastStatus": "STOPPED", "exitCode": 2}"#).is_empty());
+    }
+
+    #[test]
+    fn azure_container_instances() {
+        let group = r#"{"containers": [{"instanceView": {
+    "currentState": {"detailStatus": "Error", "exitCode": 137, "finishTime": "2024-01-28T09:05:11+00:00", "state": "Terminated"},
+    "events": [{"name": "Pulling", "type": "Normal"}],
+    "previousState": {"detailStatus": "Completed", "exitCode": 0, "state": "Terminated"},
+    "restartCount": 1},
+  "name": "batch"},
+  {"instanceView": {"currentState": {"exitCode": null, "state": "Running"}, "previousState": null, "restartCount": 0}, "name": "web"}],
+ "name": "nightly-batch", "type": "Microsoft.ContainerInstance/containerGroups"}"#;
+        let recs = run(Syntax::Json, group);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![
+                (Some("batch"), Some(137), Some("Error"), Some(State::Terminated)),
+                (Some("batch"), Some(0), Some("Completed"), Some(State::LastTerminated)),
+            ]
+        );
+        for r in &recs {
+            assert_eq!((r.pod.as_deref(), r.restart_count, r.init), (Some("nightly-batch"), Some(1), Some(false)));
+            assert_eq!(r.format, Format::Orchestrator);
+        }
+        assert_eq!(recs[0].finished_at.as_deref(), Some("2024-01-28T09:05:11Z"));
     }
 
     #[test]
