@@ -1440,11 +1440,9 @@ impl Describe {
             Section::App | Section::Ephemeral => Some(false),
             _ => None,
         };
-        let c = self.container.as_ref();
         let mut r = Record::new(Format::Describe);
         r.line = b.exit_line;
-        // (The container's name reaches its records when it closes.)
-        r.container_id = c.and_then(|c| c.id.clone());
+        // (The container's name and id reach its records when it closes.)
         r.init = init;
         r.state = Some(b.state);
         r.raw_exit_code = Some(code);
@@ -1461,15 +1459,13 @@ impl Describe {
         if let Some(c) = self.container.take() {
             let recs = &mut self.records[c.first_record..];
             let last = recs.len().saturating_sub(1);
-            let mut name = c.name;
+            let (mut name, mut id) = (c.name, c.id);
             for (i, r) in recs.iter_mut().enumerate() {
                 if r.restart_count.is_none() {
                     r.restart_count = c.restart_count;
                 }
-                if r.container_id.is_none() {
-                    r.container_id = c.id.clone();
-                }
                 // (The last one takes what the container no longer needs.)
+                r.container_id = if i == last { id.take() } else { id.clone() };
                 r.container = if i == last { name.take() } else { name.clone() };
             }
         }
