@@ -302,12 +302,13 @@ def group_kernel():
                         format="kernel"))
     emit("kernel/dmesg-oom.txt", recs)
     # a node's mixed stream: the kernel's OOM report, then containerd's TaskExit line
-    cri_oom = next(s for s in st.values() if s["reason"] == "OOMKilled")
+    # (The "oom" case whatever CRI's reason: see collect.py's kernel step.)
+    cri_oom = st["oom"]
     b = next(b for b in blocks if b["container_id"] == cri_oom["id"])
     emit("kernel/mixed-node.txt", [
         rec("cri/oom", f"kernel: Killed process {b['pid']} ({b['comm']})",
             raw_exit_code=None, signal=9, reason="OOMKilled", oom=True, format="kernel"),
-        rec("cri/oom", f"CRI ContainerStatus: exitCode={cri_oom['exitCode']} reason=OOMKilled; "
+        rec("cri/oom", f"CRI ContainerStatus: exitCode={cri_oom['exitCode']} reason={cri_oom['reason']}; "
             "the kernel line names its pid", container=cri_oom["id"], container_id=cri_oom["id"],
             raw_exit_code=cri_oom["exitCode"], reason=None, oom=True, format="containerd")])
 
