@@ -924,7 +924,9 @@ fn closing_single(s: &str) -> Option<usize> {
     None
 }
 
-fn unescape_double(s: &str) -> String {
+/// The body of a double-quoted YAML scalar (or a Go `%q` string) with its
+/// escapes undone.
+pub fn unescape_double(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut it = s.chars();
     while let Some(c) = it.next() {

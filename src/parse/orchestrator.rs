@@ -193,7 +193,8 @@ pub fn nomad_terminated(msg: &[u8]) -> Option<Record> {
         rest = &sig[n..];
     }
     if let Some(m) = rest.strip_prefix(b", Exit Message: \"").and_then(|m| m.strip_suffix(b"\"")) {
-        let m = unescape_go(m);
+        // (Go's `%q` escapes are YAML's double-quoted ones.)
+        let m = crate::parse::doc::unescape_double(&String::from_utf8_lossy(m));
         if m == "OOM Killed" {
             r.reason = Some(Str::from("OOMKilled"));
             r.hints.oom_event = true;
@@ -211,29 +212,6 @@ pub fn nomad_task(msg: &[u8]) -> Option<Str> {
     let q = memchr::memchr(b'"', rest)?;
     let after = rest[q + 1..].strip_prefix(b" is \"")?;
     (after.ends_with(b"\"") && q > 0).then(|| util::text(&rest[..q]))
-}
-
-/// A Go `%q` string's body with its common escapes undone.
-fn unescape_go(s: &[u8]) -> String {
-    let s = String::from_utf8_lossy(s);
-    if !s.contains('\\') {
-        return s.into_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some(o) => out.push(o),
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 /// Airflow's KubernetesPodOperator: `Pod failed because of R (container:
