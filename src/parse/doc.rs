@@ -29,6 +29,10 @@
 //! - an Azure Container Instances container (`az container show`): its
 //!   `instanceView`'s `currentState` / `previousState` whose `state` is
 //!   `Terminated`, with `detailStatus` as the reason;
+//! - a Nomad task event (`nomad alloc status -json`): an element of a task's
+//!   `Events` whose `Type` is `Terminated`, with its `ExitCode`, `Signal`,
+//!   `Time` (unix nanoseconds) and `Details` (`oom_killed`, `exit_message`);
+//!   the task is the `TaskStates` key above it, the allocation its pod;
 //! - a docker swarm task (`docker inspect` of a task): a `ContainerStatus`
 //!   with an `ExitCode` and a `ContainerID`, under a task `Status` whose
 //!   `State` is `complete`, `failed` or `shutdown` (its `Err`, `task: non-zero
@@ -84,6 +88,9 @@ struct Fields {
     task_arn: Option<Str>,
     runtime_id: Option<Str>,
     stopped_at: Option<Str>,
+    /// A Nomad task event's `Type` and `Time`.
+    kind: Option<Str>,
+    event_time: Option<Str>,
     /// `metadata.name` / `metadata.namespace` of this object.
     meta_name: Option<Str>,
     meta_namespace: Option<Str>,
@@ -95,16 +102,19 @@ impl Fields {
         match key {
             "name" => self.name = s(),
             "Name" => self.name = Some(cap(value.trim_start_matches('/'))),
-            "namespace" => self.namespace = s(),
+            "namespace" | "Namespace" => self.namespace = s(),
             "containerID" | "ContainerID" => self.container_id = s().filter(|v| !v.is_empty()),
-            "restartCount" | "RestartCount" => self.restart_count = value.parse().ok(),
+            "restartCount" | "RestartCount" | "Restarts" => self.restart_count = value.parse().ok(),
             "exitCode" | "ExitCode" | "exit_code" => {
                 self.exit_code = value.parse().ok();
                 self.exit_line = line;
             }
             "reason" | "detailStatus" => self.reason = s().filter(|v| !v.is_empty()),
-            "message" => self.message = s().filter(|v| !v.is_empty()),
-            "signal" => self.signal = value.parse().ok(),
+            "message" | "exit_message" => self.message = s().filter(|v| !v.is_empty()),
+            "signal" | "Signal" => self.signal = value.parse().ok(),
+            "Type" => self.kind = s(),
+            "Time" => self.event_time = unix_nanos(value),
+            "oom_killed" => self.oom = Some(value == "true"),
             "startedAt" | "StartedAt" | "started_at" | "startTime" => {
                 self.started = when::any(value).or_else(|| unix_nanos(value))
             }
@@ -407,6 +417,22 @@ impl Doc {
             }
         }
 
+        // A Nomad task event: `Details` tells of OOM and the exit message.
+        if key == Some("Details") {
+            if let Some(p) = self.stack.last_mut() {
+                let (f, pf) = (&frame.fields, &mut p.fields);
+                pf.oom = pf.oom.or(f.oom);
+                pf.message = pf.message.take().or_else(|| f.message.clone());
+            }
+        }
+        if frame.fields.kind.as_deref() == Some("Terminated")
+            && frame.fields.exit_code.is_some()
+            && parent_key.as_deref() == Some("Events")
+        {
+            let r = self.nomad_record(&frame.fields);
+            self.records.push(r);
+        }
+
         // An ECS container, held by its task for the task's `stoppedAt`.
         if frame.fields.ecs_container
             && frame.fields.last_status.as_deref() == Some("STOPPED")
@@ -520,6 +546,30 @@ impl Doc {
                 }
             }
         }
+    }
+
+    /// The record of a Nomad `Terminated` task event, the `Events` list just
+    /// closed above it: the task is the key of its `TaskStates` entry, the
+    /// allocation holding `TaskStates` names the pod and namespace.
+    fn nomad_record(&self, f: &Fields) -> Record {
+        let mut r = self.term_record(Format::Orchestrator, f, Some(State::Terminated));
+        r.reason = None;
+        r.finished_at = f.event_time.clone();
+        if f.oom == Some(true) {
+            r.reason = Some(Str::from("OOMKilled"));
+            r.hints.oom_event = true;
+        }
+        let n = self.stack.len();
+        if let Some(task) = n.checked_sub(2).and_then(|i| self.stack.get(i)) {
+            r.container = task.key.clone();
+            r.restart_count = task.fields.restart_count;
+        }
+        if n >= 4 && self.stack[n - 3].key.as_deref() == Some("TaskStates") {
+            let alloc = &self.stack[n - 4].fields;
+            r.pod = alloc.name.clone();
+            r.namespace = alloc.namespace.clone();
+        }
+        r
     }
 
     /// The record of a stopped ECS container. Its task (`.../task/CLUSTER/ID`,
@@ -1325,6 +1375,37 @@ mod tests {
             assert_eq!(r.format, Format::Orchestrator);
         }
         assert_eq!(recs[0].finished_at.as_deref(), Some("2024-01-28T09:05:11Z"));
+    }
+
+    #[test]
+    fn nomad_task_events() {
+        let alloc = r#"{"ID": "9c2e", "Namespace": "default", "Name": "web.web[0]",
+ "Job": {"Name": "web", "Namespace": "default", "TaskGroups": [{"Name": "web", "Tasks": [{"Name": "app"}]}]},
+ "TaskStates": {"app": {"State": "running", "Restarts": 2, "Events": [
+   {"Type": "Terminated", "Time": 1706432711000000000, "DisplayMessage": "Exit Code: 137, Exit Message: \"OOM Killed\"",
+    "Details": {"exit_code": "137", "exit_message": "OOM Killed", "oom_killed": "true", "signal": "0"}, "ExitCode": 137, "Signal": 0},
+   {"Type": "Restarting", "Time": 1706432713000000000, "Details": {}, "ExitCode": 0, "Signal": 0},
+   {"Type": "Terminated", "Time": 1706432800000000000, "Details": {"exit_code": "0", "oom_killed": "false", "signal": "15"}, "ExitCode": 0, "Signal": 15}]}}}"#;
+        let recs = run(Syntax::Json, alloc);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![
+                (Some("app"), Some(137), Some("OOMKilled"), Some(State::Terminated)),
+                (Some("app"), Some(0), None, Some(State::Terminated)),
+            ]
+        );
+        let r = &recs[0];
+        assert_eq!(
+            (r.pod.as_deref(), r.namespace.as_deref(), r.restart_count),
+            (Some("web.web[0]"), Some("default"), Some(2))
+        );
+        assert_eq!(
+            (r.message.as_deref(), r.finished_at.as_deref()),
+            (Some("OOM Killed"), Some("2024-01-28T09:05:11Z"))
+        );
+        assert!(r.hints.oom_event);
+        assert_eq!(recs[1].stated_signal.map(|s| s.0), Some(15));
+        assert_eq!(r.format, Format::Orchestrator);
     }
 
     #[test]
