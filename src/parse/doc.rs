@@ -29,6 +29,11 @@
 //! - an Azure Container Instances container (`az container show`): its
 //!   `instanceView`'s `currentState` / `previousState` whose `state` is
 //!   `Terminated`, with `detailStatus` as the reason;
+//! - an AWS Batch job (`aws batch describe-jobs`): each attempt's
+//!   `container` with an `exitCode` (ended at the attempt's `stoppedAt`, in
+//!   epoch milliseconds), named by the job's `jobName`; the job-level
+//!   `container` repeats the last attempt's and only counts for a job
+//!   without attempts;
 //! - a Nomad task event (`nomad alloc status -json`): an element of a task's
 //!   `Events` whose `Type` is `Terminated`, with its `ExitCode`, `Signal`,
 //!   `Time` (unix nanoseconds) and `Details` (`oom_killed`, `exit_message`);
@@ -88,6 +93,10 @@ struct Fields {
     task_arn: Option<Str>,
     runtime_id: Option<Str>,
     stopped_at: Option<Str>,
+    /// An AWS Batch job's `jobName`, and whether one of its attempts made a
+    /// record.
+    job_name: Option<Str>,
+    batch_attempted: bool,
     /// A Nomad task event's `Type` and `Time`.
     kind: Option<Str>,
     event_time: Option<Str>,
@@ -135,7 +144,8 @@ impl Fields {
             "lastStatus" => self.last_status = s(),
             "taskArn" => self.task_arn = s(),
             "runtimeId" => self.runtime_id = s().filter(|v| !v.is_empty()),
-            "stoppedAt" => self.stopped_at = when::any(value),
+            "stoppedAt" => self.stopped_at = when::any(value).or_else(|| unix_millis(value)),
+            "jobName" => self.job_name = s(),
             "io.kubernetes.pod.name" => self.k8s_pod = s(),
             "io.kubernetes.pod.namespace" => self.k8s_namespace = s(),
             "io.kubernetes.container.restartCount" => self.restart_count = value.parse().ok(),
@@ -172,6 +182,15 @@ pub fn is_ps_status_line(msg: &[u8]) -> bool {
 }
 
 /// CRI timestamps as protobuf int64 nanoseconds (`"finished_at": "1795588675954..."`).
+/// Epoch milliseconds (AWS Batch's times), from 2001 on.
+fn unix_millis(v: &str) -> Option<Str> {
+    let n: i64 = v.trim().parse().ok()?;
+    if !(1_000_000_000_000..100_000_000_000_000).contains(&n) {
+        return None;
+    }
+    when::unix(n / 1000, n % 1000 * 1_000_000)
+}
+
 fn unix_nanos(v: &str) -> Option<Str> {
     let n: i64 = v.trim().parse().ok()?;
     if n < 1_000_000_000_000_000_000 / 1000 {
@@ -431,6 +450,20 @@ impl Doc {
         {
             let r = self.nomad_record(&frame.fields);
             self.records.push(r);
+        }
+
+        // An AWS Batch container: an attempt's, or the job's own when no
+        // attempt made a record. Held by the attempt (or job) for its `stoppedAt`.
+        if key == Some("container") && frame.fields.exit_code.is_some() && frame.fields.task_arn.is_some() {
+            let n = self.stack.len();
+            let in_attempt = n >= 3 && self.stack[n - 2].key.as_deref() == Some("attempts");
+            let job = if in_attempt { n - 3 } else { n.saturating_sub(1) };
+            if let Some(j) = self.stack.get(job).filter(|j| in_attempt || !j.fields.batch_attempted) {
+                let mut r = self.ecs_record(&frame.fields);
+                r.container = j.fields.job_name.clone();
+                self.stack[job].fields.batch_attempted |= in_attempt;
+                self.stack[n - 1].held.push(r);
+            }
         }
 
         // An ECS container, held by its task for the task's `stoppedAt`.
@@ -1406,6 +1439,46 @@ mod tests {
         assert!(r.hints.oom_event);
         assert_eq!(recs[1].stated_signal.map(|s| s.0), Some(15));
         assert_eq!(r.format, Format::Orchestrator);
+    }
+
+    #[test]
+    fn aws_batch_jobs() {
+        let container = |code: i64, task: &str| {
+            format!(
+                r#"{{"taskArn": "arn:aws:ecs:us-east-1:1:task/AWSBatch-ce/{task}", "exitCode": {code}, "logStreamName": "j/default/{task}"}}"#
+            )
+        };
+        let job = |attempts: &str, last: &str| {
+            format!(
+                r#"{{"jobs": [{{"jobName": "etl", "status": "FAILED", "attempts": [{attempts}],
+  "retryStrategy": {{"attempts": 2}}, "stoppedAt": 1706432711000, "container": {last}}}]}}"#
+            )
+        };
+        let two = format!(
+            r#"{{"container": {}, "stoppedAt": 1706429100000}}, {{"container": {}, "stoppedAt": 1706432711000}}"#,
+            container(1, "t1"),
+            container(137, "t2")
+        );
+        let recs = run(Syntax::Json, &job(&two, &container(137, "t2")));
+        assert_eq!(
+            recs.iter()
+                .map(|r| (r.container.as_deref(), r.raw_exit_code, r.pod.as_deref(), r.finished_at.as_deref()))
+                .collect::<Vec<_>>(),
+            vec![
+                (Some("etl"), Some(1), Some("t1"), Some("2024-01-28T08:05:00Z")),
+                (Some("etl"), Some(137), Some("t2"), Some("2024-01-28T09:05:11Z")),
+            ]
+        );
+        // No attempts: the job's own container, ended at the job's stoppedAt.
+        let recs = run(Syntax::Json, &job("", &container(2, "t3")));
+        assert_eq!(
+            recs.iter()
+                .map(|r| (r.raw_exit_code, r.namespace.as_deref(), r.finished_at.as_deref()))
+                .collect::<Vec<_>>(),
+            vec![(Some(2), Some("AWSBatch-ce"), Some("2024-01-28T09:05:11Z"))]
+        );
+        // A job that never ran a container.
+        assert!(run(Syntax::Json, &job("", r#"{"image": "x", "vcpus": 1}"#)).is_empty());
     }
 
     #[test]
