@@ -1388,7 +1388,8 @@ impl Scanner {
         }
         if h.any(Hits::EXITCODE_DOC) {
             if let Some(syntax) = doc::key_line_syntax(msg) {
-                if self.allowed(Format::PodJson) || self.allowed(Format::Docker) {
+                // (Orchestrators' documents too: ECS, Batch, Azure, Nomad.)
+                if self.allowed(Format::PodJson) || self.allowed(Format::Docker) || self.allowed(Format::Orchestrator) {
                     let root = self.block_root(
                         ls,
                         framing,

@@ -177,6 +177,20 @@ fn forced_formats() {
     assert_eq!(records(&out).len(), 1);
     let e = stderr(&out);
     assert!(e.contains("-:1: cri: not a line of this format") && e.contains("-:2: cri:"), "{e}");
+    // Orchestrators' documents (here ECS) are read when their format is forced.
+    let ecs = br#"{"tasks": [{"containers": [{
+    "containerArn": "arn:aws:ecs:r:1:container/c/t/x",
+    "taskArn": "arn:aws:ecs:r:1:task/c/t",
+    "name": "web",
+    "lastStatus": "STOPPED",
+    "exitCode": 137
+}]}]}
+"#;
+    let out = run_stdin(&["--output", "json", "--format", "orchestrator"], ecs);
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "{}", stderr(&out));
+    assert_eq!((recs[0]["container"].as_str(), recs[0]["format"].as_str()), (Some("web"), Some("orchestrator")));
+    assert!(records(&run_stdin(&["--output", "json", "--format", "kubelet"], ecs)).is_empty());
 }
 
 /// Passthrough over many reads (the buffer is compacted many times): every
