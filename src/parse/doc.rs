@@ -93,6 +93,9 @@ struct Fields {
     task_arn: Option<Str>,
     runtime_id: Option<Str>,
     stopped_at: Option<Str>,
+    /// A Tekton step state's `container` and a TaskRun status's `podName`.
+    step_container: Option<Str>,
+    pod_name: Option<Str>,
     /// An AWS Batch job's `jobName`, and whether one of its attempts made a
     /// record.
     job_name: Option<Str>,
@@ -146,6 +149,9 @@ impl Fields {
             "runtimeId" => self.runtime_id = s().filter(|v| !v.is_empty()),
             "stoppedAt" => self.stopped_at = when::any(value).or_else(|| unix_millis(value)),
             "jobName" => self.job_name = s(),
+            // Tekton: a step's container, and the TaskRun's pod.
+            "container" => self.step_container = s(),
+            "podName" => self.pod_name = s(),
             "io.kubernetes.pod.name" => self.k8s_pod = s(),
             "io.kubernetes.pod.namespace" => self.k8s_namespace = s(),
             "io.kubernetes.container.restartCount" => self.restart_count = value.parse().ok(),
@@ -404,10 +410,12 @@ impl Doc {
                 _ => None,
             };
             let term = Term { state, f: frame.fields.clone(), format: Format::PodJson };
-            // Attach to the container status two levels up, if there is one.
+            // Attach to the container status two levels up, past its `state`;
+            // a state embedded in its object (Tekton's step states) to that object.
             let n = self.stack.len();
-            if n >= 2 {
-                self.stack[n - 2].terms.push(term);
+            let holder = if state.is_some() { n.checked_sub(2) } else { n.checked_sub(1) };
+            if let Some(i) = holder {
+                self.stack[i].terms.push(term);
             } else {
                 let r = self.term(&term, None, None);
                 self.records.push(r);
@@ -540,6 +548,9 @@ impl Doc {
                 if r.pod.is_none() && r.format == Format::Orchestrator {
                     r.pod = frame.fields.name.clone();
                 }
+                if let Some(pod) = &frame.fields.pod_name {
+                    r.pod = Some(pod.clone());
+                }
                 r.hints.evicted |= reason == Some("Evicted");
                 r.hints.deadline_exceeded |= reason == Some("DeadlineExceeded");
                 self.records.push(r);
@@ -557,8 +568,12 @@ impl Doc {
             let mut terms = frame.terms.clone();
             terms.sort_by_key(|t| t.f.exit_line);
             // The 2014 API keyed statuses by container name: `"oom-test": {"state": ...}`.
-            let name =
-                frame.fields.name.clone().or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(Str::from));
+            let name = frame
+                .fields
+                .step_container
+                .clone()
+                .or_else(|| frame.fields.name.clone())
+                .or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(Str::from));
             let init = match parent_key.as_deref() {
                 Some("initContainerStatuses") => Some(true),
                 Some("containerStatuses") | Some("ephemeralContainerStatuses") => Some(false),
@@ -1479,6 +1494,25 @@ mod tests {
         );
         // A job that never ran a container.
         assert!(run(Syntax::Json, &job("", r#"{"image": "x", "vcpus": 1}"#)).is_empty());
+    }
+
+    #[test]
+    fn tekton_step_states() {
+        // kubectl -o json keeps Go's field order (the embedded ContainerState
+        // first); -o yaml sorts the keys.
+        let json = r#"{"metadata": {"name": "build-run", "namespace": "ci"}, "status": {"podName": "build-run-pod", "steps": [
+  {"terminated": {"containerID": "containerd://b", "exitCode": 2, "reason": "Error"}, "name": "build", "container": "step-build"}]}}"#;
+        let yaml = "metadata:\n  name: build-run\n  namespace: ci\nstatus:\n  podName: build-run-pod\n  steps:\n  - container: step-build\n    name: build\n    terminated:\n      containerID: containerd://b\n      exitCode: 2\n      reason: Error\n";
+        for (syntax, text) in [(Syntax::Json, json), (Syntax::Yaml, yaml)] {
+            let recs = run(syntax, text);
+            assert_eq!(
+                recs.iter().map(brief).collect::<Vec<_>>(),
+                vec![(Some("step-build"), Some(2), Some("Error"), None)],
+                "{text}"
+            );
+            assert_eq!((recs[0].pod.as_deref(), recs[0].namespace.as_deref()), (Some("build-run-pod"), Some("ci")));
+            assert_eq!(recs[0].container_id.as_deref(), Some("containerd://b"));
+        }
     }
 
     #[test]
