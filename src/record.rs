@@ -134,6 +134,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// The platform reported this exit as an OOM kill (docker's `OOMKilled`,
+    /// ECS's `OutOfMemoryError`, Nomad's `OOM Killed`): reason `OOMKilled`,
+    /// and evidence of it.
+    pub fn mark_oom_killed(&mut self) {
+        self.reason = Some(Str::from("OOMKilled"));
+        self.hints.oom_event = true;
+    }
+
     /// An empty record of `format`; parsers fill in what they read.
     pub fn new(format: Format) -> Record {
         // One empty source shared by all new records (scanners set theirs).

@@ -22,8 +22,8 @@
 //!   `--format json` (or `'{{json .}}'`): `"Status": "Exited (N) ..."`, or
 //!   podman's `"State": "exited"` with its `"ExitCode"`; the container is the
 //!   first of `Names` (a string, comma-separated, or podman's list) or `Name`;
-//! - an Amazon ECS container (`aws ecs describe-tasks`, ECS task state change
-//!   events): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
+//! - an Amazon ECS container (`aws ecs describe-tasks`; task state change
+//!   events printed one key per line): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
 //!   its task and cluster from its `taskArn`, ended at the task's `stoppedAt`;
 //!   ECS's `reason` is the message, and `OutOfMemoryError: ...` is OOM;
 //! - an Azure Container Instances container (`az container show`): its
@@ -604,8 +604,7 @@ impl Doc {
         r.reason = None;
         r.finished_at = f.event_time.clone();
         if f.oom == Some(true) {
-            r.reason = Some(Str::from("OOMKilled"));
-            r.hints.oom_event = true;
+            r.mark_oom_killed();
         }
         let n = self.stack.len();
         if let Some(task) = n.checked_sub(2).and_then(|i| self.stack.get(i)) {
@@ -630,8 +629,7 @@ impl Doc {
         r.reason = None;
         r.message = f.reason.clone();
         if f.reason.as_deref().is_some_and(|m| m.starts_with("OutOfMemoryError")) {
-            r.reason = Some(Str::from("OOMKilled"));
-            r.hints.oom_event = true;
+            r.mark_oom_killed();
         }
         if let Some(path) = f.task_arn.as_deref().and_then(|a| a.split_once(":task/")).map(|(_, p)| p) {
             let mut parts = path.rsplitn(2, '/');
@@ -688,9 +686,11 @@ impl Doc {
 
     fn emit_docker(&mut self, state: &Fields, object: Option<&Fields>) {
         let mut r = self.term_record(Format::Docker, state, Some(State::Terminated));
-        r.reason = if state.oom == Some(true) { Some("OOMKilled".into()) } else { None };
+        r.reason = None;
+        if state.oom == Some(true) {
+            r.mark_oom_killed();
+        }
         r.message = state.error.clone();
-        r.hints.oom_event = state.oom == Some(true);
         if let Some(o) = object {
             r.container = o.name.clone().or_else(|| o.id.clone());
             r.container_id = o.id.clone();

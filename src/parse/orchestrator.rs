@@ -196,8 +196,7 @@ pub fn nomad_terminated(msg: &[u8]) -> Option<Record> {
         // (Go's `%q` escapes are YAML's double-quoted ones.)
         let m = crate::parse::doc::unescape_double(&String::from_utf8_lossy(m));
         if m == "OOM Killed" {
-            r.reason = Some(Str::from("OOMKilled"));
-            r.hints.oom_event = true;
+            r.mark_oom_killed();
         }
         r.message = Some(Str::from(m.trim())).filter(|m| !m.is_empty());
     } else if !rest.is_empty() {
