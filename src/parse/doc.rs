@@ -115,8 +115,8 @@ impl Fields {
             "name" => self.name = s(),
             "Name" => self.name = Some(cap(value.trim_start_matches('/'))),
             "namespace" | "Namespace" => self.namespace = s(),
-            "containerID" | "ContainerID" => self.container_id = s().filter(|v| !v.is_empty()),
-            "restartCount" | "RestartCount" | "Restarts" => self.restart_count = value.parse().ok(),
+            "containerID" | "ContainerID" | "container_id" => self.container_id = s().filter(|v| !v.is_empty()),
+            "restartCount" | "RestartCount" | "Restarts" | "restart_count" => self.restart_count = value.parse().ok(),
             "exitCode" | "ExitCode" | "exit_code" => {
                 self.exit_code = value.parse().ok();
                 self.exit_line = line;
@@ -575,8 +575,13 @@ impl Doc {
                 .or_else(|| frame.fields.name.clone())
                 .or_else(|| key.filter(|k| !frame.element && !is_api_key(k)).map(Str::from));
             let init = match parent_key.as_deref() {
-                Some("initContainerStatuses") => Some(true),
-                Some("containerStatuses") | Some("ephemeralContainerStatuses") => Some(false),
+                Some("initContainerStatuses" | "init_container_statuses") => Some(true),
+                Some(
+                    "containerStatuses"
+                    | "ephemeralContainerStatuses"
+                    | "container_statuses"
+                    | "ephemeral_container_statuses",
+                ) => Some(false),
                 // Azure Container Instances' container lists.
                 Some("initContainers") => Some(true),
                 Some("containers") => Some(false),
@@ -746,6 +751,23 @@ impl Doc {
                     i += n;
                     self.word(s, body, &mut i, line_no);
                 }
+                // Python's repr (pprint) of a pod: strings in single quotes,
+                // `None`, `datetime.datetime(...)`. (A `'` inside a Go dump's
+                // bare word is part of that word, below.)
+                b'\'' => {
+                    let (s, n) = python_string(&body[i..]);
+                    i += n;
+                    self.word(s, body, &mut i, line_no);
+                }
+                b'd' if body[i..].starts_with(b"datetime.datetime(") => {
+                    let (time, n) = python_datetime(&body[i..]);
+                    i += n;
+                    match time {
+                        Some(t) => self.word(t, body, &mut i, line_no),
+                        // (A time in an unknown zone is no time.)
+                        None => self.pending_key = None,
+                    }
+                }
                 _ => {
                     let n = body[i..]
                         .iter()
@@ -773,6 +795,15 @@ impl Doc {
             return;
         }
         if let Some(k) = self.pending_key.take() {
+            // JSON's `null` and Python's `None` are no value.
+            if w == "null" || w == "None" {
+                return;
+            }
+            let w = match w.as_str() {
+                "True" => "true".to_string(),
+                "False" => "false".to_string(),
+                _ => w,
+            };
             self.set_field(&k, &w, line_no);
         } else if let Some(top) = self.stack.last_mut() {
             // podman ps: `"Names": ["web"]`, the first one.
@@ -1073,15 +1104,20 @@ fn is_api_key(k: &str) -> bool {
             | "containerStatuses"
             | "initContainerStatuses"
             | "ephemeralContainerStatuses"
+            | "container_statuses"
+            | "init_container_statuses"
+            | "ephemeral_container_statuses"
             | "info"
             | "state"
             | "lastState"
+            | "last_state"
     )
 }
 
 fn looks_json(body: &[u8]) -> bool {
     match body.first() {
-        Some(b'{' | b'}' | b'[' | b']' | b'"' | b'`') => true,
+        // (`'`: Python's repr of a pod.)
+        Some(b'{' | b'}' | b'[' | b']' | b'"' | b'`' | b'\'') => true,
         Some(c) if c.is_ascii_alphanumeric() || *c == b'-' => {
             // Bare `Key:value,` (Go struct dumps) or a scalar array item.
             body.ends_with(b",") || body.ends_with(b"{") || body.ends_with(b"[") || util::contains(body, b":")
@@ -1126,6 +1162,94 @@ fn json_string(s: &[u8]) -> (String, usize) {
     (String::from_utf8_lossy(&out).into_owned(), s.len())
 }
 
+/// Reads a Python string literal starting at `s[0]`, `'` or `"` (Python's
+/// repr quotes a string holding `'` with `"`); returns it and the bytes used.
+fn python_string(s: &[u8]) -> (String, usize) {
+    let quote = s[0];
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b if b == quote => return (String::from_utf8_lossy(&out).into_owned(), i + 1),
+            b'\\' if i + 1 < s.len() => {
+                let c = s[i + 1];
+                i += 2;
+                let ch = match c {
+                    b'n' => Some('\n'),
+                    b't' => Some('\t'),
+                    b'r' => Some('\r'),
+                    b'x' | b'u' | b'U' => {
+                        let len = match c {
+                            b'x' => 2,
+                            b'u' => 4,
+                            _ => 8,
+                        };
+                        let hex = s.get(i..i + len).and_then(|h| std::str::from_utf8(h).ok());
+                        let ch = hex.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
+                        i += if ch.is_some() { len } else { 0 };
+                        ch
+                    }
+                    other => Some(char::from(other)),
+                };
+                if let Some(ch) = ch.filter(|_| out.len() < CAP) {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+            b => {
+                if out.len() < CAP {
+                    out.push(b);
+                }
+                i += 1;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), s.len())
+}
+
+/// Reads Python's `datetime.datetime(2024, 1, 10, 10, 0, 5, tzinfo=tzutc())`
+/// (the kubernetes client's times; seconds and microseconds are left out
+/// when zero) up to its closing parenthesis: the time in RFC 3339 when its
+/// zone is UTC (`tzutc()`, `datetime.timezone.utc`), else `None`, and the
+/// bytes used.
+fn python_datetime(s: &[u8]) -> (Option<String>, usize) {
+    let mut depth = 0usize;
+    let mut end = s.len();
+    for (i, &b) in s.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = i + 1;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let inner = s[b"datetime.datetime(".len()..end].strip_suffix(b")").unwrap_or_default();
+    let inner = String::from_utf8_lossy(inner);
+    let mut nums = Vec::new();
+    let mut utc = false;
+    for arg in inner.split(',').map(str::trim) {
+        match arg.strip_prefix("tzinfo=") {
+            Some(tz) => utc = matches!(tz, "tzutc()" | "datetime.timezone.utc" | "timezone.utc" | "UTC"),
+            None => match arg.parse::<u32>() {
+                Ok(n) => nums.push(n),
+                Err(_) => return (None, end),
+            },
+        }
+    }
+    if !utc || !(3..=7).contains(&nums.len()) {
+        return (None, end);
+    }
+    nums.resize(6, 0);
+    let t = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", nums[0], nums[1], nums[2], nums[3], nums[4], nums[5]);
+    // (A date that does not exist is no time either.)
+    (when::any(&t).map(|_| t), end)
+}
+
 /// `key: value` / `key:` / `"key": value` in YAML.
 fn yaml_key_value(s: &[u8]) -> Option<(&[u8], &[u8])> {
     if let Some(q) = s.strip_prefix(b"\"") {
@@ -1164,18 +1288,23 @@ fn strip_yaml_comment(v: &[u8]) -> &[u8] {
 pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
     let body = util::trim(msg);
     let body = body.strip_prefix(b"- ").unwrap_or(body);
-    let (quoted, rest) = match body.strip_prefix(b"\"") {
-        Some(r) => (true, r),
-        None => (false, body),
+    // (`'exit_code': 1,`: Python's repr of a pod.)
+    let (quote, rest) = match body.first() {
+        Some(&q @ (b'"' | b'\'')) => (Some(q), &body[1..]),
+        _ => (None, body),
     };
-    if quoted && inline_exit_code(rest) {
+    let quoted = quote.is_some();
+    if quote.is_some_and(|q| inline_exit_code(rest, q)) {
         return Some(Syntax::Json);
     }
     let rest = rest
         .strip_prefix(b"exitCode")
         .or_else(|| rest.strip_prefix(b"ExitCode"))
         .or_else(|| rest.strip_prefix(b"exit_code"))?;
-    let rest = if quoted { rest.strip_prefix(b"\"")? } else { rest };
+    let rest = match quote {
+        Some(q) => rest.strip_prefix(&[q][..])?,
+        None => rest,
+    };
     let rest = rest.strip_prefix(b":")?;
     let value = util::trim(rest);
     let value = value.strip_suffix(b",").unwrap_or(value);
@@ -1191,15 +1320,17 @@ pub fn key_line_syntax(msg: &[u8]) -> Option<Syntax> {
 }
 
 /// `<key>": {... "exitCode": N ...}`: a quoted key whose value is an object
-/// that holds a pod status exit code.
-fn inline_exit_code(rest: &[u8]) -> bool {
-    let Some(q) = memchr::memchr(b'"', rest) else { return false };
+/// that holds a pod status exit code (`<key>': {... 'exit_code': N ...}` in
+/// Python's repr).
+fn inline_exit_code(rest: &[u8], quote: u8) -> bool {
+    let Some(q) = memchr::memchr(quote, rest) else { return false };
     let value = util::trim_start(rest[q + 1..].strip_prefix(b":").unwrap_or_default());
     if !value.starts_with(b"{") {
         return false;
     }
-    let Some(at) = util::find(value, b"\"exitCode\":") else { return false };
-    let n = util::trim_start(&value[at + b"\"exitCode\":".len()..]);
+    let key: &[u8] = if quote == b'"' { b"\"exitCode\":" } else { b"'exit_code':" };
+    let Some(at) = util::find(value, key) else { return false };
+    let n = util::trim_start(&value[at + key.len()..]);
     let digits = n.strip_prefix(b"-").unwrap_or(n);
     digits.first().is_some_and(u8::is_ascii_digit)
 }
@@ -1639,5 +1770,94 @@ mod tests {
         assert_eq!(key_line_syntax(inline), Some(Syntax::Json));
         assert_eq!(key_line_syntax(br#""result": {"exitCode": "n/a"},"#), None);
         assert_eq!(key_line_syntax(br#""msg": "exitCode": 1"#), None);
+        // Python's repr.
+        assert_eq!(key_line_syntax(b"              'exit_code': 137,"), Some(Syntax::Json));
+        let inline = b" 'terminated': {'container_id': None, 'exit_code': 1, 'reason': 'Error'},";
+        assert_eq!(key_line_syntax(inline), Some(Syntax::Json));
+        assert_eq!(key_line_syntax(b"'exit_code\": 1,"), None);
+        assert_eq!(key_line_syntax(b"'exit_code': 'n/a',"), None);
+    }
+
+    /// `pprint` of the kubernetes client's `V1Pod.to_dict()`, as Airflow's
+    /// KubernetesPodOperator logs a failed pod: sorted keys, snake_case names,
+    /// `None`, single quotes, `datetime.datetime(...)`, a value wrapped
+    /// onto the line after its key.
+    const POD_REPR: &str = r#"{'api_version': 'v1',
+ 'kind': 'Pod',
+ 'metadata': {'labels': {'name': 'not-the-pod'},
+              'name': 'etl-extract-k2j4x9',
+              'namespace': 'airflow'},
+ 'status': {'container_statuses': [{'container_id': 'containerd://aaa',
+                                    'last_state': {'running': None,
+                                                   'terminated': {'container_id':
+                                                                  'containerd://bbb',
+                                                                  'exit_code': 137,
+                                                                  'finished_at': datetime.datetime(2024, 3, 5, 10, 15, 58, 120000, tzinfo=tzutc()),
+                                                                  'message': "can't allocate",
+                                                                  'reason': 'OOMKilled',
+                                                                  'signal': None,
+                                                                  'started_at': datetime.datetime(2024, 3, 5, 10, 15, tzinfo=tzlocal())},
+                                                   'waiting': None},
+                                    'name': 'base',
+                                    'ready': False,
+                                    'restart_count': 3,
+                                    'state': {'running': {'started_at': datetime.datetime(2024, 3, 5, 10, 16, tzinfo=tzutc())},
+                                              'terminated': None,
+                                              'waiting': None}}],
+            'init_container_statuses': [{'name': 'fetch',
+                                         'state': {'terminated': {'exit_code': 0,
+                                                                  'reason': 'Completed'}}}],
+            'phase': 'Running'}}"#;
+
+    #[test]
+    fn python_repr_of_a_pod() {
+        let recs = run(Syntax::Json, POD_REPR);
+        let briefs: Vec<_> = recs.iter().map(brief).collect();
+        assert_eq!(
+            briefs,
+            vec![
+                (Some("base"), Some(137), Some("OOMKilled"), Some(State::LastTerminated)),
+                (Some("fetch"), Some(0), Some("Completed"), Some(State::Terminated)),
+            ]
+        );
+        let r = &recs[0];
+        assert_eq!((r.pod.as_deref(), r.namespace.as_deref()), (Some("etl-extract-k2j4x9"), Some("airflow")));
+        assert_eq!(r.container_id.as_deref(), Some("containerd://bbb"));
+        assert_eq!(r.restart_count, Some(3));
+        assert_eq!(r.message.as_deref(), Some("can't allocate"));
+        assert_eq!(r.finished_at.as_deref(), Some("2024-03-05T10:15:58Z"));
+        // (tzlocal(): the zone is the printing machine's, unknown here.)
+        assert_eq!(r.started_at, None);
+        assert_eq!((recs[0].init, recs[1].init), (Some(false), Some(true)));
+        // The same on one line (`repr`, no pprint).
+        let one_line = POD_REPR.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        let again: Vec<_> = parse_compact(one_line.as_bytes(), 1);
+        assert_eq!(again.iter().map(brief).collect::<Vec<_>>(), briefs);
+    }
+
+    #[test]
+    fn python_literals() {
+        assert_eq!(python_string(br"'it\'s \x41\u00e9\n' rest"), ("it's A\u{e9}\n".to_string(), 20));
+        assert_eq!(python_string(br#""can't" x"#), ("can't".to_string(), 7));
+        assert_eq!(python_string(b"'open"), ("open".to_string(), 5));
+        assert_eq!(python_string(br"'\x4'"), ("4".to_string(), 5));
+        let dt = |s: &str| python_datetime(s.as_bytes());
+        assert_eq!(
+            dt("datetime.datetime(2024, 1, 5, 2, 26, 3, tzinfo=tzutc())}, x"),
+            (Some("2024-01-05T02:26:03Z".into()), 55)
+        );
+        assert_eq!(
+            dt("datetime.datetime(2024, 1, 5, 2, 26, tzinfo=datetime.timezone.utc)").0.as_deref(),
+            Some("2024-01-05T02:26:00Z")
+        );
+        assert_eq!(
+            dt("datetime.datetime(2024, 1, 5, 2, 26, 3, 5000, tzinfo=tzutc())").0.as_deref(),
+            Some("2024-01-05T02:26:03Z")
+        );
+        assert_eq!(dt("datetime.datetime(2024, 1, 5, 2, 26, 3, tzinfo=tzlocal())").0, None);
+        assert_eq!(dt("datetime.datetime(2024, 1, 5, 2, 26, 3)").0, None);
+        assert_eq!(dt("datetime.datetime(2024, 2, 30, 2, 26, 3, tzinfo=tzutc())").0, None);
+        assert_eq!(dt("datetime.datetime(2024, 1, x, tzinfo=tzutc())").0, None);
+        assert_eq!(dt("datetime.datetime(2024, 1, 5, 2, 26"), (None, 35));
     }
 }
