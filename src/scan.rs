@@ -178,6 +178,9 @@ const UNIT_OOM_LOOKBACK: usize = 12;
 /// `nomad alloc status` prints the task's resources, its event summary and
 /// up to ten events (`-verbose`: more) between.
 const NOMAD_TASK_LOOKBACK: usize = 48;
+/// Lines above Spark's `exit code: N` searched for its container's and pod's
+/// pairs (the pod's eleven, then each container's five to seven).
+const SPARK_STATUS_LOOKBACK: usize = 64;
 
 /// A long line being cut at `max_line`: bytes up to its newline are skipped.
 struct Cut {
@@ -229,6 +232,10 @@ pub struct Scanner {
     hinted_pods: u64,
     /// `buf[pos..esc_at]` holds no ESC byte (see [`Scanner::esc_limit`]).
     esc_at: usize,
+    /// The pod and namespace of the last Spark pod state listing that named
+    /// them, for its later containers (a record ends where the next
+    /// container's lines start, out of their sight).
+    spark_pod: (Option<Str>, Option<Str>),
 }
 
 /// The prefilter's answers for the lines in `buf[from..to)` (both line
@@ -406,6 +413,7 @@ impl Scanner {
             pod_bytes: 0,
             hinted_pods: 0,
             esc_at: 0,
+            spark_pod: (None, None),
         }
     }
 
@@ -1636,7 +1644,7 @@ impl Scanner {
                 r.raw_exit_code = Some(code);
                 r.state = Some(crate::record::State::Terminated);
                 r.line = line_no;
-                r.container = self.spark_container(ls);
+                self.spark_status(ls, &mut r);
                 if self.allowed(Format::Orchestrator) {
                     self.mode = Mode::Spark(Box::new(r));
                     self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
@@ -1717,17 +1725,47 @@ impl Scanner {
         self.prev_messages(ls, NOMAD_TASK_LOOKBACK).iter().find_map(|m| orchestrator::nomad_task(m))
     }
 
-    /// Spark's `container name: X` above an `exit code: N` line.
-    fn spark_container(&self, ls: usize) -> Option<Str> {
-        for m in self.prev_messages(ls, 12) {
-            if crate::parse::util::trim(&m).is_empty() {
-                break;
+    /// What Spark's pod state listing says above an `exit code: N` line:
+    /// the container's name and times from its own pairs (up to the blank
+    /// line above them), the pod's name and namespace from the pairs that
+    /// open the listing (`pod name:` is its first).
+    fn spark_status(&mut self, ls: usize, r: &mut Record) {
+        use crate::parse::util::{nonempty, trim, when};
+        let mut own = true;
+        let mut listing_above = true;
+        for m in self.prev_messages(ls, SPARK_STATUS_LOOKBACK) {
+            if trim(&m).is_empty() {
+                own = false;
+                continue;
             }
-            if let Some(name) = orchestrator::status_container(&m) {
-                return Some(name);
+            if own {
+                if let Some(name) = orchestrator::status_container(&m) {
+                    r.container = Some(name);
+                    continue;
+                }
+            }
+            let Some((key, value)) = orchestrator::status_pair(&m) else {
+                listing_above = false;
+                break;
+            };
+            let time = || std::str::from_utf8(value).ok().and_then(when::any);
+            match key {
+                b"container started at" if own => r.started_at = time(),
+                b"container finished at" if own => r.finished_at = time(),
+                b"namespace" => r.namespace = nonempty(value),
+                b"pod name" => {
+                    r.pod = nonempty(value);
+                    self.spark_pod = (r.pod.clone(), r.namespace.clone());
+                    return;
+                }
+                _ => {}
             }
         }
-        None
+        // The walk ran into the end of the previous record (or the lookback)
+        // inside the listing: a later container of the pod named above it.
+        if listing_above && r.pod.is_none() {
+            (r.pod, r.namespace) = self.spark_pod.clone();
+        }
     }
 
     /// The start of a describe `Message:` line at most `MAX_MESSAGE_LINES`

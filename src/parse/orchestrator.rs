@@ -255,6 +255,19 @@ pub fn status_container(msg: &[u8]) -> Option<Str> {
     util::nonempty(util::trim(msg).strip_prefix(b"container name:")?)
 }
 
+/// A line of Spark's pod state listing (`KubernetesUtils.formatPodState`):
+/// an indented `key: value` pair (`pod name`, `namespace`, `container
+/// started at`, ...). `None` for any other line.
+pub fn status_pair(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    if !matches!(msg.first(), Some(b' ' | b'\t')) {
+        return None;
+    }
+    let t = util::trim(msg);
+    let colon = memchr::memchr(b':', t)?;
+    let key = &t[..colon];
+    key.iter().all(|b| b.is_ascii_lowercase() || *b == b' ').then(|| (key, util::trim(&t[colon + 1..])))
+}
+
 /// `termination reason: X`
 pub fn status_reason(msg: &[u8]) -> Option<Str> {
     util::nonempty(util::trim(msg).strip_prefix(b"termination reason:")?)
@@ -435,6 +448,15 @@ mod tests {
         );
         assert_eq!(status_exit_code(b"     exit code: 52"), Some(52));
         assert_eq!(status_container(b"     container name: fluentd").as_deref(), Some("fluentd"));
+        assert_eq!(status_pair(b"\t pod name: spark-pi-driver"), Some((&b"pod name"[..], &b"spark-pi-driver"[..])));
+        assert_eq!(
+            status_pair(b"\t\t container started at: 2023-05-10T12:00:05Z"),
+            Some((&b"container started at"[..], &b"2023-05-10T12:00:05Z"[..]))
+        );
+        assert_eq!(status_pair(b"\t container status: "), Some((&b"container status"[..], &b""[..])));
+        assert_eq!(status_pair(b"pod name: x"), None);
+        assert_eq!(status_pair(b"  Warning  Failed: x"), None);
+        assert_eq!(status_pair(b"  no colon here"), None);
         assert_eq!(status_reason(b"     termination reason: Error ").as_deref(), Some("Error"));
         assert!(is_exec_exit(b"command terminated with exit code 137"));
     }
