@@ -46,6 +46,7 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     out.extend(containerd::events_log(&serde_json::from_slice(msg).unwrap_or_default()));
     let _ = orchestrator::status_exit_code(msg);
     let _ = orchestrator::status_container(msg);
+    let _ = orchestrator::status_pair(msg);
     let _ = orchestrator::status_reason(msg);
     let _ = orchestrator::is_exec_exit(msg);
 }
