@@ -23,7 +23,7 @@
 //!   podman's `"State": "exited"` with its `"ExitCode"`; the container is the
 //!   first of `Names` (a string, comma-separated, or podman's list) or `Name`;
 //! - an Amazon ECS container (`aws ecs describe-tasks`; task state change
-//!   events printed one key per line): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
+//!   events, pretty or one per line as EventBridge delivers them): `"lastStatus": "STOPPED"` with an `exitCode`, named by `name`,
 //!   its task and cluster from its `taskArn`, ended at the task's `stoppedAt`;
 //!   ECS's `reason` is the message, and `OutOfMemoryError: ...` is OOM;
 //! - an Azure Container Instances container (`az container show`): its
