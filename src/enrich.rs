@@ -89,8 +89,11 @@ impl Context {
             self.add(Evidence::Oom { container: r.container_id.clone(), pid: r.pid });
             return;
         }
-        let killed = r.signal() == Some(Signal::KILL);
-        if !killed || r.hints.oom_event || r.hints.kernel_oom {
+        let signal = r.signal();
+        if matches!(signal, Some(Signal::KILL | Signal::TERM)) && !r.hints.liveness_failed {
+            r.hints.liveness_failed = self.recent.iter().any(|e| probe_killed(e, r));
+        }
+        if signal != Some(Signal::KILL) || r.hints.oom_event || r.hints.kernel_oom {
             return;
         }
         let names: Vec<&str> = [r.container.as_deref(), r.container_id.as_deref()].into_iter().flatten().collect();
@@ -99,6 +102,7 @@ impl Context {
                 pid.is_some() && *pid == r.pid
                     || container.as_deref().is_some_and(|c| names.iter().any(|n| same_container(c, n)))
             }
+            Evidence::ProbeKill { .. } => false,
         });
         if let Some(Evidence::Oom { pid, .. }) = hit {
             if pid.is_some() {
@@ -108,6 +112,24 @@ impl Context {
             }
         }
     }
+}
+
+/// `e` is the kubelet killing `r`'s container for a failed probe: the same
+/// container id, or the same container name in the same pod (`ns/name` or
+/// `name`).
+fn probe_killed(e: &Evidence, r: &Record) -> bool {
+    let Evidence::ProbeKill { container_id, pod, container } = e else { return false };
+    if let (Some(a), Some(b)) = (container_id.as_deref(), r.container_id.as_deref()) {
+        return same_container(a, b);
+    }
+    let (Some(pod), Some(name), Some(r_pod)) = (pod.as_deref(), container.as_deref(), r.pod.as_deref()) else {
+        return false;
+    };
+    let same_pod = match pod.split_once('/') {
+        Some((ns, p)) => p == r_pod && r.namespace.as_deref().is_none_or(|n| n == ns),
+        None => pod == r_pod,
+    };
+    same_pod && r.container.as_deref() == Some(name)
 }
 
 /// The pieces one after the other.
@@ -365,5 +387,46 @@ mod tests {
         d.container_id = Some("docker://779dc275c71364ecea3abc1da36225f0de818ba5f34d9f8c0d44b005d5029242".into());
         ctx.apply(&mut d);
         assert!(d.hints.oom_event);
+    }
+
+    #[test]
+    fn a_probe_kill_explains_the_next_137_or_143_of_its_container() {
+        let mut ctx = Context::default();
+        ctx.add(Evidence::ProbeKill {
+            container_id: Some("05657a9c673d612aedd955a65136ccca36b82ba987831de7844cdc0238f1d707".into()),
+            pod: Some("default/liveness-exec".into()),
+            container: Some("liveness".into()),
+        });
+        ctx.add(Evidence::ProbeKill { container_id: None, pod: Some("web-1".into()), container: Some("app".into()) });
+        let with = |code: i64, id: Option<&str>, ns: Option<&str>, pod: Option<&str>, name: Option<&str>| {
+            let mut r = rec(Some(code), None);
+            r.container_id = id.map(Into::into);
+            r.namespace = ns.map(Into::into);
+            r.pod = pod.map(Into::into);
+            r.container = name.map(Into::into);
+            r
+        };
+        let full = "containerd://05657a9c673d612aedd955a65136ccca36b82ba987831de7844cdc0238f1d707";
+        let cases = [
+            (with(137, Some(full), None, None, None), "liveness-probe"),
+            (with(143, Some("05657a9c673d"), None, None, None), "liveness-probe"),
+            // Another container of the same pod, or another id.
+            (with(137, Some("c6f825e51b97cba5"), Some("default"), Some("liveness-exec"), Some("liveness")), "sigkill"),
+            (with(1, Some(full), None, None, None), "exit-1"),
+            (with(137, None, Some("shop"), Some("web-1"), Some("app")), "liveness-probe"),
+            (with(137, None, None, Some("web-1"), Some("sidecar")), "sigkill"),
+            (with(137, None, Some("default"), Some("liveness-exec"), Some("liveness")), "liveness-probe"),
+            (with(137, None, Some("prod"), Some("liveness-exec"), Some("liveness")), "sigkill"),
+            (with(137, None, None, None, Some("app")), "sigkill"),
+        ];
+        for (mut r, want) in cases {
+            ctx.apply(&mut r);
+            assert_eq!(id(&r), want, "{:?} {:?} {:?}", r.container_id, r.pod, r.container);
+        }
+        // OOM evidence still wins.
+        ctx.add(Evidence::Oom { container: Some("05657a9c673d".into()), pid: None });
+        let mut r = with(137, Some(full), None, None, None);
+        ctx.apply(&mut r);
+        assert_eq!(id(&r), "oom-limit");
     }
 }

@@ -1487,6 +1487,11 @@ impl Scanner {
                 self.emit(Item::Evidence(e), next, out);
             }
         }
+        if h.any(Hits::PROBE_KILL) {
+            if let Some(e) = kubelet::probe_kill(msg) {
+                self.emit(Item::Evidence(e), next, out);
+            }
+        }
         let time = time.and_then(|t| std::str::from_utf8(t).ok()).map(str::to_string);
         for mut r in recs {
             if !self.allowed(r.format) {

@@ -43,6 +43,7 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     out.extend(orchestrator::nomad_terminated(msg));
     let _ = orchestrator::nomad_task(msg);
     out.extend(kubelet::status_dump(msg));
+    let _ = kubelet::probe_kill(msg);
     out.extend(containerd::events_log(&serde_json::from_slice(msg).unwrap_or_default()));
     let _ = orchestrator::status_exit_code(msg);
     let _ = orchestrator::status_container(msg);

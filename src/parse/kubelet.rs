@@ -7,7 +7,11 @@
 //! ```
 //!
 //! `ContainerDied` PLEG events, probe failures and `Killing container` lines
-//! carry no code and give no record.
+//! carry no code and give no record. The kill message the kubelet gives a
+//! container whose liveness or startup probe failed (`Container NAME failed
+//! liveness probe, will be restarted`, in its `Message for Container of pod`
+//! line and in the `Killing` event) is evidence for the exit that follows
+//! ([`probe_kill`]).
 //!
 //! Older kubelets' status manager (and e2e test frameworks) print a pod's
 //! status as a Go value (`%+v`), one record per terminated state in it:
@@ -19,6 +23,7 @@
 
 use crate::code::Signal;
 use crate::parse::util::{self, logfmt, unquote, when};
+use crate::parse::Evidence;
 use crate::record::{Format, Record, State, Str};
 
 /// `"Generic (PLEG): container finished" ... exitCode=N`
@@ -45,6 +50,47 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
         }
     }
     Some(r)
+}
+
+/// The kubelet's `Container NAME failed liveness probe, will be restarted`
+/// (or `startup`; `computePodActions` in kuberuntime_manager.go): in its
+/// journal line, `"Message for Container of pod" containerName="app"
+/// containerStatusID={"Type":"containerd","ID":"<id>"} pod="ns/name"
+/// containerMessage="..."`; in a `kubectl get events` row, after the
+/// object `pod/NAME`. Names the container, and its id or pod when the line
+/// gives them.
+pub fn probe_kill(msg: &[u8]) -> Option<Evidence> {
+    let at = util::find(msg, b" failed liveness probe, will be restarted")
+        .or_else(|| util::find(msg, b" failed startup probe, will be restarted"))?;
+    let open = memchr::memmem::rfind(&msg[..at], b"Container ")?;
+    let name = &msg[open + b"Container ".len()..at];
+    let dns = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.';
+    if name.is_empty() || name.len() > 253 || !name.iter().all(dns) {
+        return None;
+    }
+    let container_id =
+        util::find(msg, b"containerStatusID=").and_then(|p| status_id(&msg[p..])).and_then(util::nonempty);
+    let pod = logfmt(msg, b"pod").map(unquote).and_then(util::nonempty).or_else(|| {
+        // `kubectl get events`: `... Killing  pod/web-1  Container app failed ...`.
+        let p = util::find(&msg[..open], b"pod/")?;
+        let rest = &msg[p + 4..open];
+        let end = rest.iter().position(|&b| util::is_blank(b)).unwrap_or(rest.len());
+        util::nonempty(&rest[..end])
+    });
+    Some(Evidence::ProbeKill { container_id, pod, container: util::nonempty(name) })
+}
+
+/// The id in `containerStatusID={"Type":"containerd","ID":"<id>"}` (or the
+/// Go form `{Type:containerd ID:<id>}`).
+fn status_id(s: &[u8]) -> Option<&[u8]> {
+    let s = &s[..memchr::memchr(b'}', s)?];
+    let (p, quoted) = match util::find(s, b"\"ID\":\"") {
+        Some(p) => (p + b"\"ID\":\"".len(), true),
+        None => (util::find(s, b" ID:")? + b" ID:".len(), false),
+    };
+    let v = &s[p..];
+    let end = v.iter().position(|&b| if quoted { b == b'"' } else { util::is_blank(b) }).unwrap_or(v.len());
+    Some(&v[..end])
 }
 
 /// Each `Terminated:&ContainerStateTerminated{...}` of a pod status printed
@@ -204,5 +250,41 @@ mod tests {
         );
         assert!(recs.iter().all(|r| (r.pod.as_deref(), r.namespace.as_deref()) == (Some("web-1"), Some("shop"))));
         assert!(status_dump(b"State:{Waiting:nil Running:&ContainerStateRunning{StartedAt:2019-05-11 21:33:20 +0000 UTC,} Terminated:nil}").is_empty());
+    }
+
+    #[test]
+    fn probe_kills() {
+        let kill = |id: Option<&str>, pod: Option<&str>, c: &str| {
+            Some(Evidence::ProbeKill {
+                container_id: id.map(Into::into),
+                pod: pod.map(Into::into),
+                container: Some(c.into()),
+            })
+        };
+        let t: [(&str, Option<Evidence>); 8] = [
+            (
+                r#"I0516 18:34:49.885576    4052 kuberuntime_manager.go:1027] "Message for Container of pod" containerName="liveness" containerStatusID={"Type":"containerd","ID":"05657a9c673d"} pod="default/liveness-exec" containerMessage="Container liveness failed liveness probe, will be restarted""#,
+                kill(Some("05657a9c673d"), Some("default/liveness-exec"), "liveness"),
+            ),
+            (
+                r#"I0101 kuberuntime_manager.go:692] "Message for Container of pod" containerName="app" containerStatusID={Type:docker ID:9f8e7d} pod="shop/web-1" containerMessage="Container app failed startup probe, will be restarted""#,
+                kill(Some("9f8e7d"), Some("shop/web-1"), "app"),
+            ),
+            (
+                "13s         Normal    Killing     pod/liveness-http   Container liveness failed liveness probe, will be restarted",
+                kill(None, Some("liveness-http"), "liveness"),
+            ),
+            (
+                "  Normal   Killing    13s (x3 over 52s)  kubelet            Container liveness failed liveness probe, will be restarted",
+                kill(None, None, "liveness"),
+            ),
+            ("Container My_App failed liveness probe, will be restarted", None),
+            ("our container failed liveness probe, will be restarted", None),
+            ("Container app failed readiness probe, will be restarted", None),
+            ("Liveness probe failed: HTTP probe failed with statuscode: 500", None),
+        ];
+        for (line, want) in t {
+            assert_eq!(probe_kill(line.as_bytes()), want, "{line}");
+        }
     }
 }
