@@ -279,6 +279,50 @@ fn poll_counts_snapshots_once_and_restart_jumps_as_missed() {
     assert!(value("exitscan_repeats_total") >= 2.0);
 }
 
+/// Cloud snapshots polled again and again (`aws ecs describe-tasks`, `aws
+/// batch describe-jobs`, `az container show`, `nomad alloc status -json`,
+/// Airflow's pod dump): every record carries a finish time or a container
+/// id, so each termination is counted once however often it is printed.
+#[test]
+fn polled_cloud_snapshots_count_each_termination_once() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("out.jsonl");
+    let metrics = work.path().join("m.prom");
+    let inputs = [
+        "ecs-describe-tasks.txt",
+        "aws-batch-describe-jobs.txt",
+        "azure-container-show.txt",
+        "nomad-alloc-status-json.txt",
+        "airflow-pod-repr.txt",
+    ];
+    let mut args: Vec<String> =
+        ["--output", "json", "--every", "300ms", "--metrics-interval", "100ms"].map(String::from).to_vec();
+    args.extend(["--metrics-file".to_string(), metrics.display().to_string()]);
+    let mut once = 0;
+    for f in inputs {
+        let path = repo().join("tests/golden").join(f);
+        once += std::fs::read_to_string(path.with_extension("txt.expected")).expect("expected").lines().count();
+        args.extend(["--poll".to_string(), format!("cat {}", path.display())]);
+    }
+    assert!(once >= 10, "{once}");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut p = watch(&args, &out);
+    wait_for("three snapshots of each", Duration::from_secs(30), || records_in(&out).len() >= 3 * once);
+    p.signal("-TERM");
+    assert_eq!(p.wait_exit(Duration::from_secs(3)), Some(0));
+    let recs = records_in(&out);
+    let counted = recs.iter().filter(|r| r["repeat"] == false).count();
+    assert_eq!(counted, once, "each termination counted once: {recs:#?}");
+    let mut text = String::new();
+    std::fs::File::open(&metrics).expect("metrics file").read_to_string(&mut text).expect("read");
+    let total: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("exitscan_container_exits_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(total, once as f64, "{text}");
+}
+
 #[test]
 fn appended_line_reaches_metrics_fast() {
     let work = tempfile::tempdir().expect("tempdir");
