@@ -181,6 +181,8 @@ const NOMAD_TASK_LOOKBACK: usize = 48;
 /// Lines above Spark's `exit code: N` searched for its container's and pod's
 /// pairs (the pod's eleven, then each container's five to seven).
 const SPARK_STATUS_LOOKBACK: usize = 64;
+/// Lines above it that may hold the container's own pairs.
+const SPARK_OWN_LOOKBACK: usize = 12;
 
 /// A long line being cut at `max_line`: bytes up to its newline are skipped.
 struct Cut {
@@ -1736,27 +1738,42 @@ impl Scanner {
     /// open the listing (`pod name:` is its first).
     fn spark_status(&mut self, ls: usize, r: &mut Record) {
         use crate::parse::util::{nonempty, trim, when};
+        let time = |v: &[u8]| std::str::from_utf8(v).ok().and_then(when::any);
+        // The container's own pairs come first (walking up), to its name or
+        // the blank line above them; whatever their indentation.
         let mut own = true;
         let mut listing_above = true;
-        for m in self.prev_messages(ls, SPARK_STATUS_LOOKBACK) {
-            if trim(&m).is_empty() {
+        for (n, m) in self.prev_messages(ls, SPARK_STATUS_LOOKBACK).iter().enumerate() {
+            if trim(m).is_empty() {
                 own = false;
                 continue;
             }
-            if own {
-                if let Some(name) = orchestrator::status_container(&m) {
-                    r.container = Some(name);
-                    continue;
+            let pair = orchestrator::status_pair(m);
+            if own && n < SPARK_OWN_LOOKBACK {
+                match pair {
+                    Some((b"container name", v)) => {
+                        r.container = nonempty(v);
+                        own = false;
+                        continue;
+                    }
+                    Some((b"container started at", v)) => {
+                        r.started_at = time(v);
+                        continue;
+                    }
+                    Some((b"container finished at", v)) => {
+                        r.finished_at = time(v);
+                        continue;
+                    }
+                    Some((b"namespace" | b"pod name", _)) => {}
+                    _ => continue,
                 }
             }
-            let Some((key, value)) = orchestrator::status_pair(&m) else {
+            // The pod's pairs, indented as Spark prints them.
+            let Some((key, value)) = pair.filter(|_| matches!(m.first(), Some(b' ' | b'\t'))) else {
                 listing_above = false;
                 break;
             };
-            let time = || std::str::from_utf8(value).ok().and_then(when::any);
             match key {
-                b"container started at" if own => r.started_at = time(),
-                b"container finished at" if own => r.finished_at = time(),
                 b"namespace" => r.namespace = nonempty(value),
                 b"pod name" => {
                     r.pod = nonempty(value);
@@ -2046,6 +2063,37 @@ mod tests {
         "Exited (1) 2 seconds ago",
         "event=exit and exitCode=1",
     ];
+
+    /// Spark's pod state listing: the container's own pairs (indented or
+    /// not), the pod's (indented, above them), the pod remembered for the
+    /// listing's later containers but not for a listing of its own.
+    #[test]
+    fn spark_listings() {
+        let text = "INFO LoggingPodStatusWatcherImpl: State changed, new state: \n\t pod name: pi-driver\n\t namespace: jobs\n\t phase: Failed\n\t container status: \n\t\t container name: driver\n\t\t container state: terminated\n\t\t container started at: 2024-05-10T12:00:04Z\n\t\t container finished at: 2024-05-10T12:05:00Z\n\t\t exit code: 137\n\t\t termination reason: OOMKilled\n\n\t\t container name: sidecar\n\t\t container finished at: 2024-05-10T12:05:01Z\n\t\t exit code: 0\n\t\t termination reason: Completed\nINFO LoggingPodStatusWatcherImpl: Container final statuses:\n\ncontainer name: driver\ncontainer state: terminated\nexit code: 137\ntermination reason: OOMKilled\n";
+        let c = scan_bytes("t", text.as_bytes(), ScanConfig::default());
+        let got: Vec<_> = c
+            .records()
+            .iter()
+            .map(|r| {
+                (
+                    r.pod.as_deref(),
+                    r.namespace.as_deref(),
+                    r.container.as_deref(),
+                    r.raw_exit_code,
+                    r.finished_at.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("pi-driver"), Some("jobs"), Some("driver"), Some(137), Some("2024-05-10T12:05:00Z")),
+                (Some("pi-driver"), Some("jobs"), Some("sidecar"), Some(0), Some("2024-05-10T12:05:01Z")),
+                (None, None, Some("driver"), Some(137), None),
+            ]
+        );
+        assert_eq!(c.records()[0].started_at.as_deref(), Some("2024-05-10T12:00:04Z"));
+    }
 
     /// Pods read whole on the reader thread give what the scanner reads
     /// itself: kubectl's pods among the describe fixtures (pastes, tabs,

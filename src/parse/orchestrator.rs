@@ -256,12 +256,9 @@ pub fn status_container(msg: &[u8]) -> Option<Str> {
 }
 
 /// A line of Spark's pod state listing (`KubernetesUtils.formatPodState`):
-/// an indented `key: value` pair (`pod name`, `namespace`, `container
-/// started at`, ...). `None` for any other line.
+/// a `key: value` pair with a lowercase key (`pod name`, `namespace`,
+/// `container started at`, ...). `None` for any other line.
 pub fn status_pair(msg: &[u8]) -> Option<(&[u8], &[u8])> {
-    if !matches!(msg.first(), Some(b' ' | b'\t')) {
-        return None;
-    }
     let t = util::trim(msg);
     let colon = memchr::memchr(b':', t)?;
     let key = &t[..colon];
@@ -454,7 +451,7 @@ mod tests {
             Some((&b"container started at"[..], &b"2023-05-10T12:00:05Z"[..]))
         );
         assert_eq!(status_pair(b"\t container status: "), Some((&b"container status"[..], &b""[..])));
-        assert_eq!(status_pair(b"pod name: x"), None);
+        assert_eq!(status_pair(b"pod name: x"), Some((&b"pod name"[..], &b"x"[..])));
         assert_eq!(status_pair(b"  Warning  Failed: x"), None);
         assert_eq!(status_pair(b"  no colon here"), None);
         assert_eq!(status_reason(b"     termination reason: Error ").as_deref(), Some("Error"));
