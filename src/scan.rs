@@ -181,6 +181,8 @@ const NOMAD_TASK_LOOKBACK: usize = 48;
 /// Lines above Spark's `exit code: N` searched for its container's and pod's
 /// pairs (the pod's eleven, then each container's five to seven).
 const SPARK_STATUS_LOOKBACK: usize = 64;
+/// Rows of an `argo get` node table searched up for its header.
+const ARGO_TABLE_LOOKBACK: usize = 256;
 /// Lines above it that may hold the container's own pairs.
 const SPARK_OWN_LOOKBACK: usize = 12;
 
@@ -1639,7 +1641,10 @@ impl Scanner {
             return;
         }
         if h.any(Hits::REASON_EXIT_CODE) {
-            let argo = orchestrator::reason_exit_code(msg);
+            let mut argo = orchestrator::reason_exit_code(msg);
+            if let [r] = argo.as_mut_slice() {
+                r.pod = self.argo_pod(ls, msg);
+            }
             if !argo.is_empty() {
                 recs.extend(argo);
                 return;
@@ -1730,6 +1735,20 @@ impl Scanner {
     /// task's resources and events tables lie between).
     fn nomad_task(&self, ls: usize) -> Option<Str> {
         self.prev_messages(ls, NOMAD_TASK_LOOKBACK).iter().find_map(|m| orchestrator::nomad_task(m))
+    }
+
+    /// The pod of an `argo get` table row (its PODNAME column), from the
+    /// table's header above it (the rows run on without a blank line).
+    fn argo_pod(&self, ls: usize, row: &[u8]) -> Option<Str> {
+        for m in self.prev_messages(ls, ARGO_TABLE_LOOKBACK) {
+            if crate::parse::util::trim(&m).is_empty() {
+                return None;
+            }
+            if let Some(columns) = orchestrator::argo_table_header(&m) {
+                return orchestrator::argo_pod_cell(row, columns);
+            }
+        }
+        None
     }
 
     /// What Spark's pod state listing says above an `exit code: N` line:

@@ -48,6 +48,10 @@ fn all(msg: &[u8], out: &mut Vec<Record>) {
     let _ = orchestrator::status_exit_code(msg);
     let _ = orchestrator::status_container(msg);
     let _ = orchestrator::status_pair(msg);
+    if let Some(columns) = orchestrator::argo_table_header(msg) {
+        let _ = orchestrator::argo_pod_cell(msg, columns);
+    }
+    let _ = orchestrator::argo_pod_cell(msg, (msg.len() % 7, msg.len() % 7 + 9));
     let _ = orchestrator::status_reason(msg);
     let _ = orchestrator::is_exec_exit(msg);
 }

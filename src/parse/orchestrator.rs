@@ -225,6 +225,29 @@ pub fn airflow_pod_failed(msg: &[u8]) -> Option<Record> {
     named(&rest[..comma], code, reason)
 }
 
+/// The header of `argo get`'s node table (`STEP  TEMPLATE  PODNAME
+/// DURATION  MESSAGE`, `-o wide` and `-o short` too): where its PODNAME
+/// column starts and ends, in characters (Go's tabwriter aligns the columns
+/// by characters, and the tree's `├─✖` are several bytes each).
+pub fn argo_table_header(line: &[u8]) -> Option<(usize, usize)> {
+    let line = std::str::from_utf8(line).ok()?;
+    if !line.starts_with("STEP ") || !line.contains("  TEMPLATE  ") {
+        return None;
+    }
+    let pod = line.find("  PODNAME  ")? + 2;
+    let duration = line.find("  DURATION")? + 2;
+    (pod < duration).then(|| (line[..pod].chars().count(), line[..duration].chars().count()))
+}
+
+/// A row's cell in the character columns `[from, to)`, when it is a pod name.
+pub fn argo_pod_cell(row: &[u8], (from, to): (usize, usize)) -> Option<Str> {
+    let row = std::str::from_utf8(row).ok()?;
+    let cell: String = row.chars().skip(from).take(to - from).collect();
+    let cell = cell.trim();
+    let dns = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.';
+    (!cell.is_empty() && cell.len() <= 253 && cell.bytes().all(dns)).then(|| cell.into())
+}
+
 /// Argo and friends: `<Reason> (exit code N)`, one record per occurrence.
 pub fn reason_exit_code(msg: &[u8]) -> Vec<Record> {
     let mut out = Vec::new();
@@ -424,6 +447,24 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn argo_table_columns() {
+        let header = "STEP              TEMPLATE       PODNAME                            DURATION  MESSAGE";
+        let cols = argo_table_header(header.as_bytes());
+        assert_eq!(cols, Some((33, 68)));
+        let row = " ├─✖ hello2a      print-message  steps-xhkfh-print-message-3457283  6s        Error (exit code 1)";
+        assert_eq!(argo_pod_cell(row.as_bytes(), (33, 68)).as_deref(), Some("steps-xhkfh-print-message-3457283"));
+        // (By bytes the cell would start inside the pod name.)
+        assert_ne!(row.find("steps-xhkfh-print"), Some(33));
+        let group = " ✖ steps-xhkfh    hello-hello                                                 child 'x' failed";
+        assert_eq!(argo_pod_cell(group.as_bytes(), (33, 68)), None);
+        assert_eq!(argo_pod_cell(b"short", (33, 68)), None);
+        assert_eq!(argo_table_header(b"STEP TEMPLATE PODNAME"), None);
+        assert_eq!(argo_table_header(b"NAME  TEMPLATE  PODNAME  DURATION"), None);
+        let wide = "STEP      TEMPLATE  PODNAME  DURATION  ARTIFACTS  MESSAGE  RESOURCESDURATION  NODENAME";
+        assert_eq!(argo_table_header(wide.as_bytes()), Some((20, 29)));
     }
 
     #[test]
