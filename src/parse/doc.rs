@@ -746,16 +746,11 @@ impl Doc {
                 }
                 b',' | b' ' | b'\t' | b'\r' | b'`' => i += 1,
                 b':' => i += 1,
-                b'"' => {
-                    let (s, n) = json_string(&body[i..]);
-                    i += n;
-                    self.word(s, body, &mut i, line_no);
-                }
-                // Python's repr (pprint) of a pod: strings in single quotes,
-                // `None`, `datetime.datetime(...)`. (A `'` inside a Go dump's
-                // bare word is part of that word, below.)
-                b'\'' => {
-                    let (s, n) = python_string(&body[i..]);
+                // (`'`: Python's repr (pprint) of a pod, which also has `None`
+                // and `datetime.datetime(...)`. A `'` inside a Go dump's bare
+                // word is part of that word, below.)
+                b'"' | b'\'' => {
+                    let (s, n) = quoted_string(&body[i..]);
                     i += n;
                     self.word(s, body, &mut i, line_no);
                 }
@@ -1126,45 +1121,10 @@ fn looks_json(body: &[u8]) -> bool {
     }
 }
 
-/// Reads a JSON string starting at `s[0] == '"'`; returns it and the bytes used.
-fn json_string(s: &[u8]) -> (String, usize) {
-    let mut out = Vec::new();
-    let mut i = 1;
-    while i < s.len() {
-        match s[i] {
-            b'"' => return (String::from_utf8_lossy(&out).into_owned(), i + 1),
-            b'\\' if i + 1 < s.len() => {
-                let c = s[i + 1];
-                i += 2;
-                match c {
-                    b'n' => out.push(b'\n'),
-                    b't' => out.push(b'\t'),
-                    b'r' => out.push(b'\r'),
-                    b'u' if i + 4 <= s.len() => {
-                        let hex = std::str::from_utf8(&s[i..i + 4]).ok().and_then(|h| u32::from_str_radix(h, 16).ok());
-                        if let Some(ch) = hex.and_then(char::from_u32) {
-                            let mut buf = [0u8; 4];
-                            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                        }
-                        i += 4;
-                    }
-                    other => out.push(other),
-                }
-            }
-            b => {
-                if out.len() < CAP {
-                    out.push(b);
-                }
-                i += 1;
-            }
-        }
-    }
-    (String::from_utf8_lossy(&out).into_owned(), s.len())
-}
-
-/// Reads a Python string literal starting at `s[0]`, `'` or `"` (Python's
-/// repr quotes a string holding `'` with `"`); returns it and the bytes used.
-fn python_string(s: &[u8]) -> (String, usize) {
+/// Reads a JSON string or a Python string literal starting at `s[0]`, `"`
+/// or `'` (Python's repr quotes a string holding `'` with `"`), its escapes
+/// undone; returns it and the bytes used.
+fn quoted_string(s: &[u8]) -> (String, usize) {
     let quote = s[0];
     let mut out = Vec::new();
     let mut i = 1;
@@ -1185,11 +1145,17 @@ fn python_string(s: &[u8]) -> (String, usize) {
                             _ => 8,
                         };
                         let hex = s.get(i..i + len).and_then(|h| std::str::from_utf8(h).ok());
-                        let ch = hex.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
-                        i += if ch.is_some() { len } else { 0 };
-                        ch
+                        let code = hex.and_then(|h| u32::from_str_radix(h, 16).ok());
+                        // (A lone surrogate's digits are passed over unprinted.)
+                        i += if code.is_some() { len } else { 0 };
+                        code.and_then(char::from_u32)
                     }
-                    other => Some(char::from(other)),
+                    other => {
+                        if out.len() < CAP {
+                            out.push(other);
+                        }
+                        None
+                    }
                 };
                 if let Some(ch) = ch.filter(|_| out.len() < CAP) {
                     let mut buf = [0u8; 4];
@@ -1837,10 +1803,10 @@ mod tests {
 
     #[test]
     fn python_literals() {
-        assert_eq!(python_string(br"'it\'s \x41\u00e9\n' rest"), ("it's A\u{e9}\n".to_string(), 20));
-        assert_eq!(python_string(br#""can't" x"#), ("can't".to_string(), 7));
-        assert_eq!(python_string(b"'open"), ("open".to_string(), 5));
-        assert_eq!(python_string(br"'\x4'"), ("4".to_string(), 5));
+        assert_eq!(quoted_string(br"'it\'s \x41\u00e9\n' rest"), ("it's A\u{e9}\n".to_string(), 20));
+        assert_eq!(quoted_string(br#""can't" x"#), ("can't".to_string(), 7));
+        assert_eq!(quoted_string(b"'open"), ("open".to_string(), 5));
+        assert_eq!(quoted_string(br"'\x4'"), ("4".to_string(), 5));
         let dt = |s: &str| python_datetime(s.as_bytes());
         assert_eq!(
             dt("datetime.datetime(2024, 1, 5, 2, 26, 3, tzinfo=tzutc())}, x"),
