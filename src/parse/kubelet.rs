@@ -64,8 +64,7 @@ pub fn probe_kill(msg: &[u8]) -> Option<Evidence> {
         .or_else(|| util::find(msg, b" failed startup probe, will be restarted"))?;
     let open = memchr::memmem::rfind(&msg[..at], b"Container ")?;
     let name = &msg[open + b"Container ".len()..at];
-    let dns = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.';
-    if name.is_empty() || name.len() > 253 || !name.iter().all(dns) {
+    if !util::is_dns_name(name) {
         return None;
     }
     let container_id =

@@ -244,8 +244,7 @@ pub fn argo_pod_cell(row: &[u8], (from, to): (usize, usize)) -> Option<Str> {
     let row = std::str::from_utf8(row).ok()?;
     let cell: String = row.chars().skip(from).take(to - from).collect();
     let cell = cell.trim();
-    let dns = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.';
-    (!cell.is_empty() && cell.len() <= 253 && cell.bytes().all(dns)).then(|| cell.into())
+    util::is_dns_name(cell.as_bytes()).then(|| cell.into())
 }
 
 /// Argo and friends: `<Reason> (exit code N)`, one record per occurrence.
