@@ -2,10 +2,11 @@
 //! profiling (`valgrind --tool=callgrind` counts the same instructions on
 //! every run, whatever else the machine is doing):
 //!
-//!     cargo run --release --example profile_stages -- FILE [lines|scan|all] [ROUNDS]
+//!     cargo run --release --example profile_stages -- FILE [lines|pods|scan|all] [ROUNDS]
 //!
 //! `lines` only walks the lines and their indentation (the floor of any
-//! reader that visits every line), `scan` runs the scanner, `all` the scanner
+//! reader that visits every line), `pods` reads the describe pods whole
+//! the way the reader thread does ahead, `scan` runs the scanner, `all` the scanner
 //! and then the pipeline (causes, dedupe, JSON to a sink that drops it).
 //! Prints the best time of ROUNDS (default 1) for each stage.
 
@@ -15,6 +16,7 @@ use std::time::Instant;
 
 use exitscan::dedupe::Dedupe;
 use exitscan::kb::{KnowledgeBase, Lang};
+use exitscan::parse::describe::Describe;
 use exitscan::parse::{util, Item};
 use exitscan::pipeline::Pipeline;
 use exitscan::scan::{scan_bytes, ScanConfig};
@@ -22,7 +24,7 @@ use exitscan::sink::{OutputKind, RecordWriter};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or("usage: profile_stages FILE [lines|scan|all] [ROUNDS]")?;
+    let path = args.next().ok_or("usage: profile_stages FILE [lines|pods|scan|all] [ROUNDS]")?;
     let mode = args.next().unwrap_or_else(|| "all".into());
     let rounds: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(1);
     let data = std::fs::read(&path)?;
@@ -40,6 +42,28 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             first = first.min(t.elapsed().as_secs_f64());
             println!("lines by indentation 0, 2, 4, 6+: {by_indent:?}");
+            continue;
+        }
+        if mode == "pods" {
+            // Only the describe pods, read whole the way the reader thread
+            // reads them ahead (`Describe::read_whole` from each `Name:` line).
+            let name = memchr::memmem::Finder::new(b"\nName:");
+            let (mut pods, mut records, mut ls) = (0usize, 0usize, 0usize);
+            while let Some(le) = memchr::memchr(b'\n', &data[ls..]).map(|e| ls + e) {
+                match Describe::read_whole(&data[ls..le], 0, &data[le + 1..]) {
+                    Some((mut pod, (at, _, _))) => {
+                        pods += 1;
+                        records += pod.finish().len();
+                        ls = le + 1 + at;
+                    }
+                    None => match name.find(&data[le..]) {
+                        Some(p) => ls = le + p + 1,
+                        None => break,
+                    },
+                }
+            }
+            first = first.min(t.elapsed().as_secs_f64());
+            println!("pods read whole: {pods}, records {records}");
             continue;
         }
         let found = scan_bytes(&path, &data, ScanConfig::default());

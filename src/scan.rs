@@ -1384,17 +1384,23 @@ impl Scanner {
                 return;
             }
             if describe::split_line(msg).key == Some(b"Exit Code") {
-                let mut root = self.block_root(ls, framing, describe::is_describe_like, describe::is_pod_start, true);
+                // In an object of another kind (a Tekton TaskRun's steps),
+                // `Name:` lines name list items too: its own is at column 0.
+                let generic = self.in_terminated_map(ls, framing, msg);
+                let starts: fn(&[u8]) -> bool =
+                    if generic { describe::is_object_start } else { describe::is_pod_start };
+                let mut root = self.block_root(ls, framing, describe::is_describe_like, starts, true);
                 // kubectl prints a multi-line Message as it is, so its lines
                 // after the first start at column 0: walk on above them.
                 while let Some(m) = self.message_above(root, framing) {
-                    let up = self.block_root(m, framing, describe::is_describe_like, describe::is_pod_start, true);
+                    let up = self.block_root(m, framing, describe::is_describe_like, starts, true);
                     if up >= root {
                         break;
                     }
                     root = up;
                 }
-                self.start_block(Mode::Describe(Box::default()), root, next, framing, out);
+                let d = if generic { Describe::generic_object() } else { Box::default() };
+                self.start_block(Mode::Describe(d), root, next, framing, out);
                 return;
             }
         }
@@ -1847,6 +1853,25 @@ impl Scanner {
         }
         let f = frame::frame(&self.buf[start..prev_end]);
         (f.framing == framing && !f.partial).then_some((start, f))
+    }
+
+    /// True when the `Exit Code:` line `msg` at `ls` is a field of a
+    /// `Terminated:` map (kubectl's generic describer): the nearest line
+    /// above it that is less indented is `Terminated:` without a value.
+    fn in_terminated_map(&self, ls: usize, framing: Framing, msg: &[u8]) -> bool {
+        let indent = describe::split_line(msg).indent;
+        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
+        let mut end = ls;
+        // (The map's other fields sort around `Exit Code`: a few lines.)
+        for _ in 0..8 {
+            let Some((start, f)) = self.line_above(end, limit, framing) else { return false };
+            let d = describe::split_line(&f.msg);
+            if !d.body.is_empty() && d.indent < indent {
+                return d.key == Some(b"Terminated") && d.value.is_empty();
+            }
+            end = start;
+        }
+        false
     }
 
     /// Where the block holding the line at `ls` starts: walks back over lines

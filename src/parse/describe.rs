@@ -26,6 +26,13 @@
 //! yields what can be read; [`expand_collapsed`] turns a describe block
 //! collapsed onto one line back into lines.
 //!
+//! `kubectl describe` of any other kind of object (a Tekton TaskRun, ...)
+//! goes through kubectl's generic describer (`printUnstructuredContent`):
+//! after `Kind:`, the object's fields as nested `Key:  value` lines, keys
+//! sorted and split into words (`exitCode` → `Exit Code`), the maps of a
+//! list one after another. A container state there is a `Terminated:` map
+//! (see [`Generic`]).
+//!
 //! One record per `Exit Code:` inside a `Terminated` State / Last State block.
 //! Records are held until the pod ends, so that `Restart Count` (printed after
 //! the state blocks) and pod-level evidence (Events, `Reason: Evicted`) reach them.
@@ -524,6 +531,13 @@ pub fn is_pod_start(line: &[u8]) -> bool {
     split_line(line).key == Some(b"Name")
 }
 
+/// True when `line` is a `Name:` line at column 0: where an object printed
+/// by kubectl's generic describer starts (its list items have `Name:` lines
+/// too, indented).
+pub fn is_object_start(line: &[u8]) -> bool {
+    line.first().is_some_and(u8::is_ascii_alphabetic) && is_pod_start(line)
+}
+
 /// True when `pod` can be skipped unread: it is what follows a `Name: <pod>`
 /// line at column 0 up to the next such line, and a pod that has just read
 /// that `Name:` line and is then fed `pod` line by line would neither yield a
@@ -646,6 +660,9 @@ pub struct Describe {
     records: Vec<Record>,
     in_events: bool,
     liveness_failed: bool,
+    /// The object is no pod (`Kind:` names another kind): its indented
+    /// lines go to the generic describer's reader.
+    generic: Option<Box<Generic>>,
     /// Lines fed since the last line we recognized as describe.
     unknown_run: usize,
     saw_any: bool,
@@ -706,10 +723,23 @@ impl Describe {
             records: Vec::new(),
             in_events: false,
             liveness_failed: false,
+            generic: None,
             unknown_run: 0,
             saw_any: false,
             problems: Vec::new(),
         }
+    }
+
+    /// An object of kubectl's generic describer read from a line that may
+    /// come after its `Name:` and `Kind:` lines (or without them, from a
+    /// paste): every indented line is the object's.
+    pub fn generic_object() -> Box<Describe> {
+        let mut d = Box::<Describe>::default();
+        d.saw_any = true;
+        d.base_indent = Some(0);
+        d.section = Section::Other;
+        d.generic = Some(Box::default());
+        d
     }
 
     /// A new pod that has read its first line (its `Name:` line).
@@ -803,7 +833,7 @@ impl Describe {
             }
             let k = util::spaces(line);
             let Some(&first) = line.get(k) else { continue };
-            if first == b'\t' || line.last() == Some(&b'\r') {
+            if first == b'\t' || line.last() == Some(&b'\r') || (first == b'T' && is_terminated_map(&line[k..])) {
                 return None;
             }
             if k == 0 {
@@ -930,7 +960,8 @@ impl Describe {
 
     /// A pod-level key at column 0 (not `Name`), as the full path takes it.
     fn whole_pod_key(&mut self, key: &[u8], info: KeyInfo, line: &[u8]) -> Option<()> {
-        if info.state_line.is_some() {
+        // (kubectl prints `Kind:` for objects other than pods.)
+        if info.state_line.is_some() || key == b"Kind" {
             return None;
         }
         let value = || util::trim(&line[key.len() + 1..]);
@@ -1095,6 +1126,25 @@ impl Describe {
         }
         let base = self.base_indent.unwrap_or(0);
 
+        if self.generic.is_none()
+            && d.key == Some(b"Terminated")
+            && d.value.is_empty()
+            && d.indent > base
+            && self.container.is_none()
+            && self.block.is_none()
+        {
+            // A generic describer's container state in a fragment without
+            // its `Kind:` line (kubectl never prints this for a pod).
+            self.generic = Some(Box::default());
+        }
+        if let Some(g) = self.generic.as_mut() {
+            if d.indent > base && !self.in_events {
+                self.unknown_run = 0;
+                g.feed(&d, line_no, &mut self.problems, &mut self.records);
+                return Step::Continue;
+            }
+            g.close(&mut self.records);
+        }
         let Some(key) = d.key else {
             return self.non_key_line(&d, line, first);
         };
@@ -1187,6 +1237,14 @@ impl Describe {
                 match key {
                     b"Namespace" => self.namespace = nonempty(d.value),
                     b"Reason" => self.pod_reason = nonempty(first_token(d.value)),
+                    // The generic describer: `Name:` named the object, not a pod.
+                    b"Kind" if d.value != b"Pod" => {
+                        if self.generic.is_none() {
+                            self.generic = Some(Box::default());
+                        }
+                        self.pod_name = None;
+                        self.section = Section::Other;
+                    }
                     _ => {}
                 }
             }
@@ -1205,11 +1263,14 @@ impl Describe {
     /// their indentation is looked at.
     #[inline]
     fn skippable(&self, line: &[u8]) -> bool {
-        if self.block.is_some() || self.in_events || !self.saw_any {
+        if self.block.is_some() || self.in_events || !self.saw_any || self.generic.is_some() {
             return false;
         }
         let indent = util::spaces(line);
         if line.get(indent).is_none_or(|&b| b == b'\t' || b == b'-' || b == b'*' || b == b'>') {
+            return false;
+        }
+        if line.get(indent) == Some(&b'T') && is_terminated_map(&line[indent..]) {
             return false;
         }
         match &self.container {
@@ -1244,7 +1305,7 @@ impl Describe {
         }
         let Some(end) = key_end(line) else { return false };
         let key = &line[..end];
-        if matches!(key, b"Name" | b"Namespace" | b"Reason" | b"Events")
+        if matches!(key, b"Name" | b"Namespace" | b"Reason" | b"Events" | b"Kind")
             || section_of(key).is_some()
             || is_state_line_key(key).is_some()
         {
@@ -1475,11 +1536,17 @@ impl Describe {
     /// spent (its name and namespace went to the last record).
     pub fn finish(&mut self) -> Vec<Record> {
         self.close_container();
+        if let Some(g) = self.generic.as_mut() {
+            g.close(&mut self.records);
+        }
         let mut out = std::mem::take(&mut self.records);
         let last = out.len().saturating_sub(1);
         for (i, r) in out.iter_mut().enumerate() {
             if i == last {
-                r.pod = self.pod_name.take();
+                // (A generic object's records name their pods themselves.)
+                if r.pod.is_none() {
+                    r.pod = self.pod_name.take();
+                }
                 r.namespace = self.namespace.take();
                 self.mark(r);
             } else {
@@ -1491,7 +1558,9 @@ impl Describe {
 
     /// Fills in what the pod knows of a record of it.
     fn complete(&self, r: &mut Record) {
-        r.pod.clone_from(&self.pod_name);
+        if r.pod.is_none() {
+            r.pod.clone_from(&self.pod_name);
+        }
         r.namespace.clone_from(&self.namespace);
         self.mark(r);
     }
@@ -1535,6 +1604,167 @@ impl Describe {
             self.complete(r);
         }
         out
+    }
+}
+
+/// A line (without its indentation) that opens a generic describer's
+/// `Terminated:` map (the line path reads it; see [`Generic`]).
+#[cold]
+fn is_terminated_map(body: &[u8]) -> bool {
+    body.starts_with(b"Terminated:") && util::trim(&body[11..]).is_empty()
+}
+
+/// Maps nested deeper than this are read as if they were not.
+const GENERIC_DEPTH: usize = 32;
+
+/// Reads the indented lines of an object kubectl's generic describer prints
+/// (`printUnstructuredContent`): a key without a value opens a map or list
+/// whose fields are two spaces deeper; the maps of a list follow one another
+/// at one indentation, each with its keys sorted, so a key that sorts before
+/// the one above it starts the next map. A container state is a
+/// `Terminated:` map (`Container ID`, `Exit Code`, `Finished At`, `Message`,
+/// `Reason`, `Signal`, `Started At`). Its container is named by the map
+/// holding it (a Tekton step: `Container:`, or `Name:`), or by the map holding
+/// its `State:` / `Last State:` (a container status, whose `Name:` and
+/// `Restart Count:` come after the state: its records wait for the map's end).
+#[derive(Debug, Default)]
+pub struct Generic {
+    /// Keys without a value around the line: their indentation and whether
+    /// the key is `State` (`Some(false)`), `Last State` (`Some(true)`) or
+    /// another (`None`).
+    frames: Vec<(usize, Option<bool>)>,
+    /// The maps being printed, by indentation.
+    maps: Vec<GenericMap>,
+    /// The open `Terminated:` map: its indentation, the indentation of the
+    /// map naming its container, and its record so far.
+    block: Option<(usize, usize, Record)>,
+    /// Records of closed `Terminated:` maps waiting for the end of the map
+    /// naming their container (its indentation).
+    pending: Vec<(usize, Record)>,
+}
+
+#[derive(Debug, Default)]
+struct GenericMap {
+    indent: usize,
+    /// The last key, without blanks (as the field names were sorted).
+    last_key: Vec<u8>,
+    container: Option<Str>,
+    name: Option<Str>,
+    restart_count: Option<u64>,
+    /// `Pod Name:` (a TaskRun's status, each TaskRun's in a PipelineRun).
+    pod: Option<Str>,
+}
+
+impl Generic {
+    /// One indented line; records it completes go to `out`.
+    fn feed(&mut self, d: &DLine<'_>, line_no: u64, problems: &mut Vec<Problem>, out: &mut Vec<Record>) {
+        if self.block.as_ref().is_some_and(|(at, ..)| d.indent <= *at) {
+            self.close_block();
+        }
+        let Some(key) = d.key else { return };
+        if let Some((_, _, r)) = self.block.as_mut() {
+            let v = d.value;
+            match key {
+                b"Exit Code" => match whole_int(without_note(v)) {
+                    Some(code) => {
+                        r.raw_exit_code = Some(code);
+                        r.line = line_no;
+                    }
+                    None => problems
+                        .push(Problem { line: line_no, what: format!("Exit Code is not an integer: {:?}", text(v)) }),
+                },
+                b"Reason" => r.reason = nonempty(first_token(v)),
+                b"Message" => r.message = nonempty(v),
+                b"Signal" => r.stated_signal = whole_int(without_note(v)).and_then(Signal::new),
+                b"Started At" => r.started_at = when::rfc3339(&text(v)),
+                b"Finished At" => r.finished_at = when::rfc3339(&text(v)),
+                b"Container ID" => r.container_id = nonempty(v),
+                _ => {}
+            }
+            return;
+        }
+        self.frames.retain(|&(at, _)| at < d.indent);
+        while self.maps.last().is_some_and(|m| m.indent > d.indent) {
+            self.end_map(out);
+        }
+        let sorted: Vec<u8> = key.iter().copied().filter(|&b| b != b' ').collect();
+        let same = self.maps.last().filter(|m| m.indent == d.indent);
+        if same.is_some_and(|m| sorted <= m.last_key) {
+            // The next map of a list.
+            self.end_map(out);
+        }
+        if self.maps.last().is_none_or(|m| m.indent != d.indent) {
+            if self.maps.len() >= GENERIC_DEPTH {
+                return;
+            }
+            self.maps.push(GenericMap { indent: d.indent, ..GenericMap::default() });
+        }
+        let Some(map) = self.maps.last_mut() else { return };
+        map.last_key = sorted;
+        match key {
+            b"Terminated" if d.value.is_empty() => {
+                let (holder, last) = match self.frames.last() {
+                    Some(&(at, Some(last))) => (at, last),
+                    _ => (d.indent, false),
+                };
+                let mut r = Record::new(Format::Describe);
+                r.state = Some(if last { State::LastTerminated } else { State::Terminated });
+                r.line = line_no;
+                r.pod = self.maps.iter().rev().find_map(|m| m.pod.clone());
+                self.block = Some((d.indent, holder, r));
+            }
+            b"Container" => map.container = nonempty(d.value),
+            b"Name" => map.name = nonempty(d.value),
+            b"Restart Count" => map.restart_count = whole_int(d.value).and_then(|v| u64::try_from(v).ok()),
+            b"Pod Name" => map.pod = nonempty(d.value),
+            _ if d.value.is_empty() && self.frames.len() < GENERIC_DEPTH => {
+                let state = match key {
+                    b"State" => Some(false),
+                    b"Last State" | b"Last Termination State" => Some(true),
+                    _ => None,
+                };
+                self.frames.push((d.indent, state));
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the open `Terminated:` map: its record waits for its container's name.
+    fn close_block(&mut self) {
+        if let Some((_, holder, r)) = self.block.take() {
+            if r.raw_exit_code.is_some() {
+                self.pending.push((holder, r));
+            }
+        }
+    }
+
+    /// Ends the innermost map: the records it names go to `out`.
+    fn end_map(&mut self, out: &mut Vec<Record>) {
+        let Some(m) = self.maps.pop() else { return };
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending[i].0 < m.indent {
+                i += 1;
+                continue;
+            }
+            let (_, mut r) = self.pending.remove(i);
+            if r.container.is_none() {
+                r.container = m.container.clone().or_else(|| m.name.clone());
+            }
+            if r.restart_count.is_none() {
+                r.restart_count = m.restart_count;
+            }
+            out.push(r);
+        }
+    }
+
+    /// Ends the object: every record still held goes to `out`.
+    fn close(&mut self, out: &mut Vec<Record>) {
+        self.close_block();
+        while !self.maps.is_empty() {
+            self.end_map(out);
+        }
+        out.append(&mut self.pending.drain(..).map(|(_, r)| r).collect());
     }
 }
 
@@ -2255,5 +2485,65 @@ mod tests {
             recs.iter().map(|r| (r.pod.clone(), r.raw_exit_code)).collect::<Vec<_>>(),
             vec![(Some("a".into()), Some(1)), (Some("b".into()), Some(2))]
         );
+    }
+
+    /// kubectl's generic describer (`kubectl describe taskrun`, a CRD with
+    /// container statuses): `Terminated:` maps, their containers named by
+    /// the map holding them, pods by `Pod Name:`, the object's own name no pod.
+    #[test]
+    fn generic_describer_terminated_maps() {
+        let taskrun = "Name: run-1\nNamespace: ci\nKind: TaskRun\nStatus:\n  Pod Name: run-1-pod\n  Steps:\n    Container: step-a\n    Name: a\n    Terminated:\n      Exit Code: 1\n      Reason: Error\n      Started At: 2024-01-28T09:04:02Z\n    Container: step-b\n    Name: b\n    Terminated:\n      Exit Code: 0\n      Reason: Completed\n    Container: step-c\n    Name: c\n    Running:\n      Started At: 2024-01-28T09:04:02Z\n";
+        let recs = run(taskrun);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![
+                (Some("step-a"), Some(1), Some("Error"), Some(State::Terminated)),
+                (Some("step-b"), Some(0), Some("Completed"), Some(State::Terminated)),
+            ]
+        );
+        assert!(recs.iter().all(|r| r.pod.as_deref() == Some("run-1-pod") && r.namespace.as_deref() == Some("ci")));
+        assert_eq!(recs[0].started_at.as_deref(), Some("2024-01-28T09:04:02Z"));
+        assert_eq!(recs[0].line, 10);
+
+        // A container status: `Name:` and `Restart Count:` sort after `Last State:`;
+        // a key sorting before the previous one starts the next map of the list.
+        let statuses = "Name: w\nKind: Workload\nStatus:\n  Container Statuses:\n    Container ID: containerd://1\n    Last State:\n      Terminated:\n        Exit Code: 137\n        Reason: OOMKilled\n    Name: worker\n    Restart Count: 3\n    Container ID: containerd://2\n    Name: other\n    State:\n      Terminated:\n        Exit Code: 2\n";
+        let recs = run(statuses);
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![
+                (Some("worker"), Some(137), Some("OOMKilled"), Some(State::LastTerminated)),
+                (Some("other"), Some(2), None, Some(State::Terminated)),
+            ]
+        );
+        assert_eq!((recs[0].restart_count, recs[1].restart_count), (Some(3), None));
+        assert!(recs.iter().all(|r| r.pod.is_none()));
+
+        // No exit code, no record; a pod's own describe is untouched by `Kind: Pod`.
+        assert!(run("Name: r\nKind: TaskRun\nStatus:\n  Steps:\n    Terminated:\n      Reason: Error\n").is_empty());
+        let pod = run("Name: p\nKind: Pod\nContainers:\n  x:\n    State: Terminated\n      Exit Code: 1\n");
+        assert_eq!(
+            pod.iter().map(|r| (r.pod.as_deref(), r.raw_exit_code)).collect::<Vec<_>>(),
+            vec![(Some("p"), Some(1))]
+        );
+    }
+
+    /// A `Terminated:` map in a fragment without its object's `Kind:` line.
+    #[test]
+    fn generic_terminated_map_in_a_fragment() {
+        let mut d = Describe::generic_object();
+        let text = "Status:\n  Pod Name: p-1\n  Steps:\n    Container: step-x\n    Terminated:\n      Exit Code: 3\n";
+        for (n, line) in text.lines().enumerate() {
+            assert_eq!(d.feed(line.as_bytes(), n as u64 + 1), Step::Continue);
+        }
+        let recs = d.finish();
+        assert_eq!(
+            recs.iter().map(brief).collect::<Vec<_>>(),
+            vec![(Some("step-x"), Some(3), None, Some(State::Terminated))]
+        );
+        assert_eq!(recs[0].pod.as_deref(), Some("p-1"));
+        // Read line by line from a plain describe reader too (no names known).
+        let recs = run("  Steps:\n    Terminated:\n      Exit Code: 4\n");
+        assert_eq!(recs.iter().map(|r| r.raw_exit_code).collect::<Vec<_>>(), vec![Some(4)]);
     }
 }
