@@ -628,7 +628,9 @@ impl Scanner {
     /// from the hints where they cover the range.
     fn find_hit(&mut self, end: usize) -> Option<usize> {
         let pos = self.pos;
-        let Some(h) = self.hints.as_mut() else {
+        // (An empty range, as pods read ahead leave, answers nothing: its
+        // one position may be inside a line, whose literal would be cut there.)
+        let Some(h) = self.hints.as_mut().filter(|h| h.from < h.to) else {
             return parse::find(&self.buf[pos..end]).map(|m| pos + m);
         };
         // Hints answer from line starts only.
@@ -1399,7 +1401,9 @@ impl Scanner {
                     }
                     root = up;
                 }
-                let d = if generic { Describe::generic_object() } else { Box::default() };
+                let mut d = if generic { Describe::generic_object() } else { Box::<Describe>::default() };
+                // (The lines above this one were scanned already.)
+                d.context_until = line_no;
                 self.start_block(Mode::Describe(d), root, next, framing, out);
                 return;
             }
@@ -2137,6 +2141,28 @@ mod tests {
             ]
         );
         assert_eq!(c.records()[0].started_at.as_deref(), Some("2024-05-10T12:00:04Z"));
+    }
+
+    /// A literal cut by a read while pods are read ahead (their hints leave
+    /// no prefilter range): a describe fragment's `Exit Code:` line across
+    /// the boundary is found all the same (it was lost with reads of 1287
+    /// bytes, 3/8 read ahead).
+    #[test]
+    fn literal_across_a_read_after_pods_read_ahead() {
+        let pod = |n: usize| {
+            format!("Name:         web-{n}\nNamespace:    prod\nContainers:\n  web:\n    Container ID:  containerd://{n}\n    State:         Terminated\n      Reason:      Error\n      Exit Code:   {n}\n    Restart Count:  1\nEvents:  <none>\n")
+        };
+        let mut data: Vec<u8> = (0..30).flat_map(|n| pod(n).into_bytes()).collect();
+        data.extend(b"kubectl describe po nginx\nContainers:\n  nginx:\n    State:          Running\n      Started:      Thu, 12 Oct 2023 19:00:49 +0000\n    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n\n");
+        data.extend((30..40).flat_map(|n| pod(n).into_bytes()));
+        let want = scan_bytes("t", &data, ScanConfig::default());
+        assert_eq!(want.records().len(), 41);
+        for size in 1250..1320 {
+            for eighths in [1, 3, 8] {
+                let (got, _) = scan_chunks_counted("t", &data, ScanConfig::default(), size, eighths);
+                assert_eq!(got.records(), want.records(), "chunks of {size}, {eighths}/8 read ahead");
+            }
+        }
     }
 
     /// Pods read whole on the reader thread give what the scanner reads

@@ -663,6 +663,10 @@ pub struct Describe {
     /// The object is no pod (`Kind:` names another kind): its indented
     /// lines go to the generic describer's reader.
     generic: Option<Box<Generic>>,
+    /// Lines numbered below this were scanned before the pod started (it
+    /// reads them again for context): what they hold of other formats was
+    /// found then.
+    pub context_until: u64,
     /// Lines fed since the last line we recognized as describe.
     unknown_run: usize,
     saw_any: bool,
@@ -724,6 +728,7 @@ impl Describe {
             in_events: false,
             liveness_failed: false,
             generic: None,
+            context_until: 0,
             unknown_run: 0,
             saw_any: false,
             problems: Vec::new(),
@@ -1140,7 +1145,7 @@ impl Describe {
         if let Some(g) = self.generic.as_mut() {
             if d.indent > base && !self.in_events {
                 self.unknown_run = 0;
-                g.feed(&d, line_no, &mut self.problems, &mut self.records);
+                g.feed(&d, line_no, line_no >= self.context_until, &mut self.problems, &mut self.records);
                 return Step::Continue;
             }
             g.close(&mut self.records);
@@ -1656,8 +1661,10 @@ struct GenericMap {
 }
 
 impl Generic {
-    /// One indented line; records it completes go to `out`.
-    fn feed(&mut self, d: &DLine<'_>, line_no: u64, problems: &mut Vec<Problem>, out: &mut Vec<Record>) {
+    /// One indented line; records it completes go to `out`. A Tekton
+    /// condition's `Message:` (`"step-x" exited with code 1 ...`) is a
+    /// record of its own, as outside describe text, when the line is `new`.
+    fn feed(&mut self, d: &DLine<'_>, line_no: u64, new: bool, problems: &mut Vec<Problem>, out: &mut Vec<Record>) {
         if self.block.as_ref().is_some_and(|(at, ..)| d.indent <= *at) {
             self.close_block();
         }
@@ -1717,6 +1724,12 @@ impl Generic {
             b"Name" => map.name = nonempty(d.value),
             b"Restart Count" => map.restart_count = whole_int(d.value).and_then(|v| u64::try_from(v).ok()),
             b"Pod Name" => map.pod = nonempty(d.value),
+            b"Message" if new => {
+                if let Some(mut r) = crate::parse::orchestrator::tekton_step(d.value) {
+                    r.line = line_no;
+                    out.push(r);
+                }
+            }
             _ if d.value.is_empty() && self.frames.len() < GENERIC_DEPTH => {
                 let state = match key {
                     b"State" => Some(false),
