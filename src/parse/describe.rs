@@ -1453,7 +1453,7 @@ impl Describe {
         let c = self.container_mut();
         match key {
             b"Container ID" => c.id = nonempty(value),
-            b"Restart Count" => c.restart_count = whole_int(value).and_then(|v| u64::try_from(v).ok()),
+            b"Restart Count" => c.restart_count = whole_int(without_note(value)).and_then(|v| u64::try_from(v).ok()),
             _ => {}
         }
     }
