@@ -7,7 +7,8 @@
 //! has a higher restart count but the same finished time), else its restart
 //! count, started time and the log line's own timestamp. A record with no
 //! container id or pid and no time of its own, not even its log line's
-//! timestamp, has no fingerprint and is never taken for a repeat.
+//! timestamp, has no fingerprint and is never taken for a repeat, but for a
+//! docker swarm task's: its pod is the task's ID, and a task runs once.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -21,7 +22,14 @@ use crate::record::Record;
 pub fn fingerprint(r: &Record) -> Option<u64> {
     let id = r.container_id.as_deref().map(crate::parse::util::without_scheme);
     let time = r.finished_at.as_deref();
-    if id.is_none() && r.pid.is_none() && time.is_none() && r.started_at.is_none() && r.log_time.is_none() {
+    let swarm_task = r.format == crate::record::Format::Docker && r.pod.is_some();
+    if id.is_none()
+        && r.pid.is_none()
+        && time.is_none()
+        && r.started_at.is_none()
+        && r.log_time.is_none()
+        && !swarm_task
+    {
         return None;
     }
     // (The container is left out when a pid identifies the exit: `systemctl

@@ -281,8 +281,9 @@ fn poll_counts_snapshots_once_and_restart_jumps_as_missed() {
 
 /// Cloud snapshots polled again and again (`aws ecs describe-tasks`, `aws
 /// batch describe-jobs`, `az container show`, `nomad alloc status -json`,
-/// Airflow's pod dump): every record carries a finish time or a container
-/// id, so each termination is counted once however often it is printed.
+/// Airflow's pod dump, `docker service ps`): every record carries a finish
+/// time, a container id or a swarm task's ID, so each termination is counted
+/// once however often it is printed.
 #[test]
 fn polled_cloud_snapshots_count_each_termination_once() {
     let work = tempfile::tempdir().expect("tempdir");
@@ -294,6 +295,7 @@ fn polled_cloud_snapshots_count_each_termination_once() {
         "azure-container-show.txt",
         "nomad-alloc-status-json.txt",
         "airflow-pod-repr.txt",
+        "docker-swarm.txt",
     ];
     let mut args: Vec<String> =
         ["--output", "json", "--every", "300ms", "--metrics-interval", "100ms"].map(String::from).to_vec();

@@ -82,7 +82,10 @@ pub fn exited_code(status: &[u8]) -> Option<i64> {
 /// `--format json` prints it (`"Name":"web.1"`), or as dockerd logs it
 /// (`msg="fatal task error" error="task: ..."`). A task object's `"Err"`
 /// (`docker inspect` of a task) is left to the document reader, which has
-/// its `ContainerStatus`.
+/// its `ContainerStatus`. The task's ID (`ID` column, `"ID"`, `task.id=`)
+/// is the record's pod, as an ECS task's or a Nomad allocation's is: the
+/// unit scheduled, and what tells one failed task from the next when
+/// `docker service ps` is polled.
 pub fn swarm_task(msg: &[u8]) -> Option<Record> {
     const ERR: &[u8] = b"task: non-zero exit (";
     let at = util::find(msg, ERR)?;
@@ -113,7 +116,10 @@ pub fn swarm_task(msg: &[u8]) -> Option<Record> {
             .map(|n| n.trim_start_matches("\\_ ").trim())
             .filter(|n| !n.is_empty())
             .map(Str::from);
-    } else if !util::contains(msg, b"msg=\"fatal task error\"") {
+        r.pod = v.get("ID").and_then(|n| n.as_str()).filter(|n| is_task_id(n.as_bytes())).map(Str::from);
+    } else if util::contains(msg, b"msg=\"fatal task error\"") {
+        r.pod = util::logfmt(msg, b"task.id").filter(|id| is_task_id(id)).and_then(util::nonempty);
+    } else {
         // A row: ID, NAME, IMAGE, NODE, DESIRED STATE, CURRENT STATE, ERROR.
         let fields = table_fields(msg);
         let err = fields.iter().position(|f| util::contains(f, ERR))?;
@@ -122,6 +128,7 @@ pub fn swarm_task(msg: &[u8]) -> Option<Record> {
         }
         let name = fields[1].strip_prefix(b"\\_ ").unwrap_or(fields[1]);
         r.container = util::nonempty(name);
+        r.pod = util::nonempty(fields[0]);
     }
     Some(r)
 }
@@ -285,11 +292,18 @@ mod tests {
             ("task: non-zero exit (abc)", None),
             ("see the task: non-zero exit (1) note in the runbook", None),
         ];
-        for (l, want) in t {
-            assert_eq!(brief(swarm_task(l.as_bytes())), want, "{l}");
+        for (l, want) in &t {
+            assert_eq!(&brief(swarm_task(l.as_bytes())), want, "{l}");
         }
         let r = swarm_task(br#"x2kqz0n4rj8k   web.1   nginx:1.25   node-1   Shutdown   Failed 2 minutes ago   "task: non-zero exit (1): container exited unexpectedly""#);
         assert_eq!(r.and_then(|r| r.message).as_deref(), Some("container exited unexpectedly"));
+        // The task's ID is the pod: each failed task is told apart by it.
+        let pods: Vec<_> = t.iter().take(5).map(|(l, _)| swarm_task(l.as_bytes()).and_then(|r| r.pod)).collect();
+        assert_eq!(
+            pods,
+            ["x2kqz0n4rj8k", "ab12cd34ef56", "x2kqz0n4rj8kq5d1vj3mpa9lo", "x2kqz0n4rj8k", "x2kqz0n4rj8kq5d1vj3mpa9lo"]
+                .map(|p| Some(Str::from(p)))
+        );
     }
 
     #[test]
