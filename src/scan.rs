@@ -1587,6 +1587,9 @@ impl Scanner {
         if h.any(Hits::EXITCODE_KV) && one(kubelet::parse(msg), recs) {
             return;
         }
+        if h.any(Hits::EXITCODE_UPPER) && one(orchestrator::spark_operator_driver(msg), recs) {
+            return;
+        }
         if h.any(Hits::EXITCODE_UPPER) && crate::parse::util::contains(msg, b"&ContainerStateTerminated{") {
             recs.extend(kubelet::status_dump(msg));
             if !recs.is_empty() {

@@ -12,6 +12,7 @@
 //! Jenkins     jenkins/agent-x Container jnlp was terminated (Exit Code: 1, Reason: Error)
 //! Jenkins     Container is terminated agent-x [jnlp]: ContainerStateTerminated(containerID=..., exitCode=1, ..., reason=Error, ...)
 //! Airflow     Pod failed because of OOMKilled (container: base, exit code: 137)
+//! Spark op.   driver container failed with ExitCode: 137, Reason: OOMKilled   (SparkApplication status, events)
 //! Nomad       2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed"   (alloc status)
 //! ```
 //!
@@ -225,6 +226,24 @@ pub fn airflow_pod_failed(msg: &[u8]) -> Option<Record> {
     named(&rest[..comma], code, reason)
 }
 
+/// The Kubeflow Spark operator's SparkApplication error message (its
+/// controller's `driver container failed with ExitCode: %d, Reason: %s`, set
+/// when the driver's container terminated with a non-zero code), as the
+/// application's `errorMessage` / `Error Message:` or a
+/// `SparkApplicationFailed` event's text. The driver container is not named.
+pub fn spark_operator_driver(msg: &[u8]) -> Option<Record> {
+    const PHRASE: &[u8] = b"driver container failed with ExitCode: ";
+    let at = util::find(msg, PHRASE)?;
+    let rest = &msg[at + PHRASE.len()..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'-').count();
+    let mut r = record(whole_int(&rest[..digits])?);
+    if let Some(reason) = rest[digits..].strip_prefix(b", Reason: ") {
+        let n = reason.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        r.reason = util::nonempty(&reason[..n]);
+    }
+    Some(r)
+}
+
 /// The header of `argo get`'s node table (`STEP  TEMPLATE  PODNAME
 /// DURATION  MESSAGE`, `-o wide` and `-o short` too): where its PODNAME
 /// column starts and ends, in characters (Go's tabwriter aligns the columns
@@ -300,6 +319,28 @@ pub fn is_exec_exit(msg: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spark_operator_driver_messages() {
+        let t: [(&str, Option<(i64, Option<&str>)>); 6] = [
+            ("    Error Message:  driver container failed with ExitCode: 101, Reason: Error", Some((101, Some("Error")))),
+            ("    errorMessage: 'driver container failed with ExitCode: 1, Reason: Error'", Some((1, Some("Error")))),
+            (
+                r#"        "errorMessage": "driver container failed with ExitCode: 137, Reason: OOMKilled","#,
+                Some((137, Some("OOMKilled"))),
+            ),
+            (
+                "spark   2m   Warning   SparkApplicationFailed   sparkapplication/etl   SparkApplication etl failed: driver container failed with ExitCode: 137, Reason: OOMKilled",
+                Some((137, Some("OOMKilled"))),
+            ),
+            ("driver container failed with ExitCode: 1", Some((1, None))),
+            ("    Error Message:  driver container status missing", None),
+        ];
+        for (l, want) in t {
+            let got = spark_operator_driver(l.as_bytes()).map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.reason));
+            assert_eq!(got, want.map(|(c, r)| (c, r.map(Str::from))), "{l}");
+        }
+    }
 
     #[test]
     fn nomad_events() {
