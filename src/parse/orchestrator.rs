@@ -322,7 +322,8 @@ mod tests {
 
     #[test]
     fn spark_operator_driver_messages() {
-        let t: [(&str, Option<(i64, Option<&str>)>); 6] = [
+        type Want<'a> = Option<(i64, Option<&'a str>)>;
+        let t: [(&str, Want); 6] = [
             ("    Error Message:  driver container failed with ExitCode: 101, Reason: Error", Some((101, Some("Error")))),
             ("    errorMessage: 'driver container failed with ExitCode: 1, Reason: Error'", Some((1, Some("Error")))),
             (
