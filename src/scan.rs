@@ -1471,7 +1471,7 @@ impl Scanner {
             if recs.is_empty() {
                 self.dispatch_text(msg, h, line_no, ls, &mut recs);
             }
-        } else if let Some(text) = pretty_journal_message(trimmed) {
+        } else if let Some(text) = json_message_field(trimmed) {
             // The message decoded, as from `journalctl -o json`'s lines.
             let h = parse::hits(&text);
             if h.0 != 0 {
@@ -1967,10 +1967,18 @@ impl Scanner {
 }
 
 /// `name.service`, `name.socket`, ...: a systemd unit name.
-/// The message of a `journalctl -o json-pretty` field line, `"MESSAGE" :
-/// "<JSON string>",` (its quotes escaped, as the compact form's are).
-fn pretty_journal_message(line: &[u8]) -> Option<Vec<u8>> {
-    let value = line.strip_prefix(b"\"MESSAGE\" : ")?;
+/// The log message of a pretty-printed JSON field line (one field a line)
+/// of an exported log record: journald's `"MESSAGE" : "<JSON string>",`
+/// (`journalctl -o json-pretty`), and the `"MESSAGE": "..."` (a node's
+/// journal), `"textPayload": "..."`, `"message": "..."` and `"log": "..."`
+/// fields of Cloud Logging (`gcloud logging read --format json`),
+/// Elasticsearch or fluent-bit exports. The message is read decoded (its
+/// quotes are escaped in the line).
+fn json_message_field(line: &[u8]) -> Option<Vec<u8>> {
+    const KEYS: [&[u8]; 5] = [b"\"MESSAGE\"", b"\"textPayload\"", b"\"message\"", b"\"log\"", b"\"msg\""];
+    let rest = KEYS.iter().find_map(|k| line.strip_prefix(*k))?;
+    let value = crate::parse::util::trim_start(rest).strip_prefix(b":")?;
+    let value = crate::parse::util::trim_start(value);
     let value = value.strip_suffix(b",").unwrap_or(value);
     if !value.starts_with(b"\"") {
         return None;
@@ -2144,6 +2152,22 @@ mod tests {
             ]
         );
         assert_eq!(c.records()[0].started_at.as_deref(), Some("2024-05-10T12:00:04Z"));
+    }
+
+    #[test]
+    fn message_fields_of_exported_log_records() {
+        let t: [(&str, Option<&str>); 7] = [
+            (r#""MESSAGE" : "a \"b\" exitCode=1","#, Some(r#"a "b" exitCode=1"#)),
+            (r#""MESSAGE": "x","#, Some("x")),
+            (r#""textPayload": "Container called exit(1).""#, Some("Container called exit(1).")),
+            (r#""message":"m""#, Some("m")),
+            (r#""messages": "m","#, None),
+            (r#""message": 12,"#, None),
+            (r#""log": "cut \"#, None),
+        ];
+        for (line, want) in t {
+            assert_eq!(json_message_field(line.as_bytes()).as_deref(), want.map(str::as_bytes), "{line}");
+        }
     }
 
     /// A literal cut by a read while pods are read ahead (their hints leave
