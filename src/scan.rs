@@ -1540,15 +1540,20 @@ impl Scanner {
         next: usize,
     ) {
         match serde_json::from_slice::<serde_json::Value>(msg) {
-            // `journalctl -o json`: the message is text like any other line.
-            Ok(v) if v.get("MESSAGE").is_some_and(|m| m.is_string()) => {
-                let text = v["MESSAGE"].as_str().unwrap_or_default().as_bytes().to_vec();
+            // `journalctl -o json`, and log records exported one a line
+            // (Cloud Logging, Elasticsearch, fluent-bit, a JSON-logging
+            // daemon): the message is text like any other line.
+            Ok(v) if record_message(&v).is_some() => {
+                let text = record_message(&v).unwrap_or_default().as_bytes().to_vec();
                 let h = parse::hits(&text);
                 let start = recs.len();
                 if h.0 != 0 {
                     self.dispatch_text(&text, h, line_no, ls, recs);
                 }
-                let time = v.get("__REALTIME_TIMESTAMP").and_then(|t| t.as_str()).map(Str::from);
+                let time = ["__REALTIME_TIMESTAMP", "timestamp", "@timestamp", "time"]
+                    .iter()
+                    .find_map(|k| v.get(*k).and_then(|t| t.as_str()))
+                    .map(Str::from);
                 for r in &mut recs[start..] {
                     r.log_time = r.log_time.take().or_else(|| time.clone());
                     if r.container.is_none() {
@@ -1967,6 +1972,16 @@ impl Scanner {
 }
 
 /// `name.service`, `name.socket`, ...: a systemd unit name.
+/// The message of a log record as one JSON object: journald's `MESSAGE`
+/// (`journalctl -o json`), and the `textPayload`, `message`, `log` or `msg`
+/// of other exports (a Cloud Logging entry's, or its `jsonPayload`'s).
+fn record_message(v: &serde_json::Value) -> Option<&str> {
+    fn at(o: &serde_json::Value) -> Option<&str> {
+        ["MESSAGE", "textPayload", "message", "log", "msg"].iter().find_map(|k| o.get(*k).and_then(|m| m.as_str()))
+    }
+    at(v).or_else(|| v.get("jsonPayload").and_then(at))
+}
+
 /// The log message of a pretty-printed JSON field line (one field a line)
 /// of an exported log record: journald's `"MESSAGE" : "<JSON string>",`
 /// (`journalctl -o json-pretty`), and the `"MESSAGE": "..."` (a node's
