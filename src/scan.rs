@@ -1592,6 +1592,9 @@ impl Scanner {
         if h.any(Hits::EXITCODE_KV) && one(kubelet::parse(msg), recs) {
             return;
         }
+        if h.any(Hits::FLY) && one(orchestrator::fly_main_child(msg), recs) {
+            return;
+        }
         if h.any(Hits::EXITCODE_UPPER) && one(orchestrator::spark_operator_driver(msg), recs) {
             return;
         }

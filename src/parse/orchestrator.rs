@@ -13,6 +13,7 @@
 //! Jenkins     Container is terminated agent-x [jnlp]: ContainerStateTerminated(containerID=..., exitCode=1, ..., reason=Error, ...)
 //! Airflow     Pod failed because of OOMKilled (container: base, exit code: 137)
 //! Spark op.   driver container failed with ExitCode: 137, Reason: OOMKilled   (SparkApplication status, events)
+//! Fly.io      2023-11-15T03:55:24.063 app[683d92dce34dd8] lhr [info] INFO Main child exited normally with code: 1
 //! Nomad       2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed"   (alloc status)
 //! ```
 //!
@@ -244,6 +245,24 @@ pub fn spark_operator_driver(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// Fly Machines' init on the main process of the machine's image ending on
+/// its own: `Main child exited normally with code: N`, as `fly logs` prints
+/// it (`TIME app[MACHINE] REGION [info] INFO Main child ...`); the machine's
+/// ID is the pod, the unit Fly schedules. (Helpers it also runs, such as
+/// `hallpass exited, pid: N, status: ...`, are no container.)
+pub fn fly_main_child(msg: &[u8]) -> Option<Record> {
+    const PHRASE: &[u8] = b"Main child exited normally with code: ";
+    let at = util::find(msg, PHRASE)?;
+    let mut r = record(lead_int(&msg[at + PHRASE.len()..])?);
+    let before = &msg[..at];
+    if let Some(open) = util::find(before, b"app[") {
+        let id = &before[open + 4..];
+        let close = memchr::memchr(b']', id)?;
+        r.pod = util::nonempty(&id[..close]).filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+    Some(r)
+}
+
 /// The header of `argo get`'s node table (`STEP  TEMPLATE  PODNAME
 /// DURATION  MESSAGE`, `-o wide` and `-o short` too): where its PODNAME
 /// column starts and ends, in characters (Go's tabwriter aligns the columns
@@ -320,9 +339,28 @@ pub fn is_exec_exit(msg: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// A code and a name (pod or reason), or nothing.
+    type Want<'a> = Option<(i64, Option<&'a str>)>;
+
+    #[test]
+    fn fly_main_child_exits() {
+        let t: [(&str, Want); 4] = [
+            (
+                "2023-11-15T03:55:24.063 app[683d92dce34dd8] lhr [info] INFO Main child exited normally with code: 1",
+                Some((1, Some("683d92dce34dd8"))),
+            ),
+            ("INFO Main child exited normally with code: 0", Some((0, None))),
+            ("2023-11-15T03:55:24.067 app[683d92dce34dd8] lhr [info] WARN hallpass exited, pid: 306, status: signal: 15 (SIGTERM)", None),
+            ("Main child exited normally with code: ", None),
+        ];
+        for (l, want) in t {
+            let got = fly_main_child(l.as_bytes()).map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.pod));
+            assert_eq!(got, want.map(|(c, p)| (c, p.map(Str::from))), "{l}");
+        }
+    }
+
     #[test]
     fn spark_operator_driver_messages() {
-        type Want<'a> = Option<(i64, Option<&'a str>)>;
         let t: [(&str, Want); 6] = [
             ("    Error Message:  driver container failed with ExitCode: 101, Reason: Error", Some((101, Some("Error")))),
             ("    errorMessage: 'driver container failed with ExitCode: 1, Reason: Error'", Some((1, Some("Error")))),
