@@ -1610,6 +1610,20 @@ impl Scanner {
         if h.any(Hits::XITED_WITH | Hits::CRIO_FOUND) && one(crio::parse(msg), recs) {
             return;
         }
+        if h.any(Hits::XITED_WITH) {
+            // (A Heroku line, `TIME heroku[web.1]: Process exited ...`, reads
+            // as a journal line whose ident is the dyno: it is in the line.)
+            let heroku = orchestrator::heroku_dyno(msg).or_else(|| {
+                msg.starts_with(b"Process exited with status ")
+                    .then(|| orchestrator::heroku_dyno(self.raw_line(ls)))
+                    .flatten()
+            });
+            if let Some(mut r) = heroku {
+                self.heroku_cause(ls, &mut r);
+                recs.push(r);
+                return;
+            }
+        }
         if h.any(Hits::XITED_WITH)
             && (one(docker::compose_v2(msg), recs)
                 || one(orchestrator::exited_with_exit_code(msg), recs)
@@ -1701,10 +1715,40 @@ impl Scanner {
         }
     }
 
+    /// What Heroku's dyno manager said of the dyno just before its process
+    /// exited (`Error R15 (Memory quota vastly exceeded)`, `Error R10 (Boot
+    /// timeout) -> ...`, then `Stopping process with SIGKILL`): the error as
+    /// the record's message; R15 is an out-of-memory kill.
+    fn heroku_cause(&self, ls: usize, r: &mut Record) {
+        for prev in self.prev_lines(ls, 4, true) {
+            let Some((dyno, text)) = orchestrator::heroku_line(&prev) else { continue };
+            if r.container.as_deref().is_none_or(|c| c.as_bytes() != dyno) {
+                continue;
+            }
+            if text.starts_with(b"Error R") {
+                r.message = crate::parse::util::nonempty(text);
+                r.hints.oom_event |= text.starts_with(b"Error R15 ");
+                return;
+            }
+        }
+    }
+
     /// Up to `n` messages before the line at `ls` (nearest first), within the floor.
     /// (Bounded by the lookback window, like [`Scanner::block_root`], so that
     /// what is found does not depend on how much history the reads left.)
     fn prev_messages(&self, ls: usize, n: usize) -> Vec<Vec<u8>> {
+        self.prev_lines(ls, n, false)
+    }
+
+    /// The line starting at `ls` as read, framing and all.
+    fn raw_line(&self, ls: usize) -> &[u8] {
+        let rest = self.buf.get(ls..self.filled).unwrap_or_default();
+        let line = memchr::memchr(b'\n', rest).map_or(rest, |e| &rest[..e]);
+        line.strip_suffix(b"\r").unwrap_or(line)
+    }
+
+    /// [`Scanner::prev_messages`], or the lines as read (`raw`).
+    fn prev_lines(&self, ls: usize, n: usize, raw: bool) -> Vec<Vec<u8>> {
         let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
         let mut out = Vec::new();
         let mut end = ls;
@@ -1714,7 +1758,8 @@ impl Scanner {
             if start == limit && self.cut_at(limit) {
                 break; // a line cut by the limit
             }
-            out.push(frame::frame(&self.buf[start..prev_end]).msg.into_owned());
+            let line = &self.buf[start..prev_end];
+            out.push(if raw { line.to_vec() } else { frame::frame(line).msg.into_owned() });
             end = start;
         }
         out

@@ -14,6 +14,7 @@
 //! Airflow     Pod failed because of OOMKilled (container: base, exit code: 137)
 //! Spark op.   driver container failed with ExitCode: 137, Reason: OOMKilled   (SparkApplication status, events)
 //! Fly.io      2023-11-15T03:55:24.063 app[683d92dce34dd8] lhr [info] INFO Main child exited normally with code: 1
+//! Heroku      2019-04-04T16:59:31.241084+00:00 heroku[web.1]: Process exited with status 137
 //! Nomad       2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed"   (alloc status)
 //! ```
 //!
@@ -263,6 +264,28 @@ pub fn fly_main_child(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// Heroku's dyno manager on a dyno's process ending: `heroku[web.1]:
+/// Process exited with status N` (the dyno, `web.1`, is the container).
+pub fn heroku_dyno(msg: &[u8]) -> Option<Record> {
+    let (dyno, text) = heroku_line(msg)?;
+    let code = lead_int(text.strip_prefix(b"Process exited with status ")?)?;
+    let mut r = record(code);
+    r.container = util::nonempty(dyno);
+    Some(r)
+}
+
+/// A line of Heroku's dyno manager: the dyno it names and its text
+/// (`heroku[web.1]: Error R15 (Memory quota vastly exceeded)`).
+pub fn heroku_line(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = util::find(msg, b"heroku[")?;
+    let rest = &msg[at + b"heroku[".len()..];
+    let close = memchr::memchr(b']', rest)?;
+    let dyno = &rest[..close];
+    let text = rest[close + 1..].strip_prefix(b": ")?;
+    let ok = !dyno.is_empty() && dyno.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    ok.then_some((dyno, text))
+}
+
 /// The header of `argo get`'s node table (`STEP  TEMPLATE  PODNAME
 /// DURATION  MESSAGE`, `-o wide` and `-o short` too): where its PODNAME
 /// column starts and ends, in characters (Go's tabwriter aligns the columns
@@ -341,6 +364,24 @@ mod tests {
 
     /// A code and a name (pod or reason), or nothing.
     type Want<'a> = Option<(i64, Option<&'a str>)>;
+
+    #[test]
+    fn heroku_dyno_exits() {
+        let t: [(&str, Want); 5] = [
+            (
+                "2019-04-04T16:59:31.241084+00:00 heroku[web.1]: Process exited with status 137",
+                Some((137, Some("web.1"))),
+            ),
+            ("heroku[worker.2]: Process exited with status 1", Some((1, Some("worker.2")))),
+            ("2019-04-04T16:59:31.076474+00:00 heroku[web.1]: Stopping process with SIGKILL", None),
+            ("2019-04-04T16:59:31.241084+00:00 app[web.1]: Process exited with status 137", None),
+            ("heroku[web 1]: Process exited with status 137", None),
+        ];
+        for (l, want) in t {
+            let got = heroku_dyno(l.as_bytes()).map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.container));
+            assert_eq!(got, want.map(|(c, n)| (c, n.map(Str::from))), "{l}");
+        }
+    }
 
     #[test]
     fn fly_main_child_exits() {
