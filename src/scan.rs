@@ -1624,6 +1624,9 @@ impl Scanner {
                 return;
             }
         }
+        if h.any(Hits::XITED_WITH) && one(orchestrator::render_exit(msg), recs) {
+            return;
+        }
         if h.any(Hits::XITED_WITH)
             && (one(docker::compose_v2(msg), recs)
                 || one(orchestrator::exited_with_exit_code(msg), recs)

@@ -15,6 +15,7 @@
 //! Spark op.   driver container failed with ExitCode: 137, Reason: OOMKilled   (SparkApplication status, events)
 //! Fly.io      2023-11-15T03:55:24.063 app[683d92dce34dd8] lhr [info] INFO Main child exited normally with code: 1
 //! Heroku      2019-04-04T16:59:31.241084+00:00 heroku[web.1]: Process exited with status 137
+//! Render      2025-07-20T19:05:20.162131387Z ==> Exited with status 1
 //! Nomad       2024-01-28T09:05:11Z  Terminated  Exit Code: 137, Exit Message: "OOM Killed"   (alloc status)
 //! ```
 //!
@@ -274,6 +275,19 @@ pub fn heroku_dyno(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// Render's deploy and service logs on the service's (or its pre-deploy
+/// command's) process ending: `==> Exited with status N`.
+pub fn render_exit(msg: &[u8]) -> Option<Record> {
+    const PHRASE: &[u8] = b"==> Exited with status ";
+    let at = util::find(msg, PHRASE)?;
+    let rest = &msg[at + PHRASE.len()..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || !rest[digits..].iter().all(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    Some(record(whole_int(&rest[..digits])?))
+}
+
 /// A line of Heroku's dyno manager: the dyno it names and its text
 /// (`heroku[web.1]: Error R15 (Memory quota vastly exceeded)`).
 pub fn heroku_line(msg: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -364,6 +378,20 @@ mod tests {
 
     /// A code and a name (pod or reason), or nothing.
     type Want<'a> = Option<(i64, Option<&'a str>)>;
+
+    #[test]
+    fn render_exits() {
+        let t: [(&str, Option<i64>); 5] = [
+            ("==> Exited with status 1", Some(1)),
+            ("2025-07-20T19:05:20.162131387Z ==> Exited with status 127", Some(127)),
+            ("14) [2026-04-27T15:43:39.743147449Z] [-] ==> Exited with status 1", Some(1)),
+            ("==> Exited with status 1 (see above)", None),
+            ("Exited with status 1", None),
+        ];
+        for (l, want) in t {
+            assert_eq!(render_exit(l.as_bytes()).and_then(|r| r.raw_exit_code), want, "{l}");
+        }
+    }
 
     #[test]
     fn heroku_dyno_exits() {
