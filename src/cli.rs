@@ -16,7 +16,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 Inputs are auto-detected and may be mixed in one stream: kubectl describe pod text, \
 CRI (containerd/CRI-O) and docker json-file log files, kubelet/containerd/CRI-O journal lines, \
 docker ps/inspect/events, kubectl get pods tables, pod JSON/YAML, crictl inspect, systemd and \
-supervisord logs, kernel OOM-killer lines.
+supervisord logs, kernel OOM-killer lines; kubectl describe of other kinds (Tekton TaskRuns); \
+job and platform messages (Argo, Tekton, Spark, Airflow, Jenkins, GitLab, ECS, AWS Batch, Azure \
+Container Instances, Nomad, docker swarm, Heroku, Render, Fly); log records exported as JSON \
+(journalctl -o json, gcloud logging read). The README lists each format.
 
 Examples:
   kubectl describe pod web-7f9c | exitscan
