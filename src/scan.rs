@@ -150,7 +150,9 @@ enum Mode {
     Doc(Box<Doc>),
     Table(Table),
     /// Spark's `exit code: N`, waiting for `termination reason:` on the next line.
-    Spark(Box<Record>),
+    /// (And whether its `container state: terminated` was seen above it:
+    /// without it, only a `termination reason:` line next makes it Spark's.)
+    Spark(Box<Record>, bool),
 }
 
 /// Partial pieces of one stream waiting for their final piece.
@@ -1315,15 +1317,17 @@ impl Scanner {
                     self.pos = ls;
                 }
             },
-            Mode::Spark(_) => {
-                let Mode::Spark(mut r) = std::mem::replace(&mut self.mode, Mode::Skip) else { return };
+            Mode::Spark(..) => {
+                let Mode::Spark(mut r, terminated) = std::mem::replace(&mut self.mode, Mode::Skip) else { return };
                 if let Some(reason) = orchestrator::status_reason(msg) {
                     r.reason = Some(reason);
                     self.emit(Item::Record(r), next, out);
                     self.pos = next;
                     self.floor = next;
                 } else {
-                    self.emit(Item::Record(r), ls, out);
+                    if terminated {
+                        self.emit(Item::Record(r), ls, out);
+                    }
                     self.pos = ls;
                     self.floor = ls;
                 }
@@ -1346,7 +1350,8 @@ impl Scanner {
                 let recs = d.finish();
                 self.emit_records(recs, at, out);
             }
-            Mode::Spark(r) => self.emit(Item::Record(r), at, out),
+            Mode::Spark(r, true) => self.emit(Item::Record(r), at, out),
+            Mode::Spark(_, false) => {}
         }
     }
 
@@ -1694,9 +1699,9 @@ impl Scanner {
                 r.raw_exit_code = Some(code);
                 r.state = Some(crate::record::State::Terminated);
                 r.line = line_no;
-                self.spark_status(ls, &mut r);
+                let terminated = self.spark_status(ls, &mut r);
                 if self.allowed(Format::Orchestrator) {
-                    self.mode = Mode::Spark(Box::new(r));
+                    self.mode = Mode::Spark(Box::new(r), terminated);
                     self.block_origin = Some((self.base.wrapping_add(ls as u64), line_no));
                 }
                 return;
@@ -1823,14 +1828,18 @@ impl Scanner {
     /// What Spark's pod state listing says above an `exit code: N` line:
     /// the container's name and times from its own pairs (up to the blank
     /// line above them), the pod's name and namespace from the pairs that
-    /// open the listing (`pod name:` is its first).
-    fn spark_status(&mut self, ls: usize, r: &mut Record) {
+    /// open the listing (`pod name:` is its first). False when the
+    /// container's own `container state: terminated` is not among them: a
+    /// bare `exit code: N` (podman-compose's after each podman command it
+    /// runs, a CLI's) is no container's.
+    fn spark_status(&mut self, ls: usize, r: &mut Record) -> bool {
         use crate::parse::util::{nonempty, trim, when};
         let time = |v: &[u8]| std::str::from_utf8(v).ok().and_then(when::any);
         // The container's own pairs come first (walking up), to its name or
         // the blank line above them; whatever their indentation.
         let mut own = true;
         let mut listing_above = true;
+        let mut terminated = false;
         for (n, m) in self.prev_messages(ls, SPARK_STATUS_LOOKBACK).iter().enumerate() {
             if trim(m).is_empty() {
                 own = false;
@@ -1852,6 +1861,10 @@ impl Scanner {
                         r.finished_at = time(v);
                         continue;
                     }
+                    Some((b"container state", v)) => {
+                        terminated |= v == b"terminated";
+                        continue;
+                    }
                     Some((b"namespace" | b"pod name", _)) => {}
                     _ => continue,
                 }
@@ -1866,7 +1879,7 @@ impl Scanner {
                 b"pod name" => {
                     r.pod = nonempty(value);
                     self.spark_pod = (r.pod.clone(), r.namespace.clone());
-                    return;
+                    return terminated;
                 }
                 _ => {}
             }
@@ -1876,6 +1889,7 @@ impl Scanner {
         if listing_above && r.pod.is_none() {
             (r.pod, r.namespace) = self.spark_pod.clone();
         }
+        terminated
     }
 
     /// The start of a describe `Message:` line at most `MAX_MESSAGE_LINES`
@@ -2218,6 +2232,19 @@ mod tests {
             ]
         );
         assert_eq!(c.records()[0].started_at.as_deref(), Some("2024-05-10T12:00:04Z"));
+    }
+
+    /// `exit code: N` alone is no Spark container's: podman-compose prints it
+    /// after each podman command it runs. Spark's own has `container state:
+    /// terminated` above it, or (a cut paste) `termination reason:` below.
+    #[test]
+    fn bare_exit_code_lines() {
+        let compose = "['podman', 'volume', 'inspect', 'myproj_data']\nexit code: 0\npodman start -a myproj_web_1\nexit code: 1\n";
+        assert!(scan_bytes("t", compose.as_bytes(), ScanConfig::default()).records().is_empty());
+        let cut = "exit code: 137\ntermination reason: OOMKilled\n";
+        let c = scan_bytes("t", cut.as_bytes(), ScanConfig::default());
+        let got: Vec<_> = c.records().iter().map(|r| (r.raw_exit_code, r.reason.as_deref())).collect();
+        assert_eq!(got, [(Some(137), Some("OOMKilled"))]);
     }
 
     #[test]
