@@ -235,7 +235,14 @@ mod tests {
     fn by_tuples(r: &Record) -> Option<u64> {
         let id = r.container_id.as_deref().map(crate::parse::util::without_scheme);
         let time = r.finished_at.as_deref();
-        if id.is_none() && r.pid.is_none() && time.is_none() && r.started_at.is_none() && r.log_time.is_none() {
+        let swarm_task = r.format == Format::Docker && r.pod.is_some();
+        if id.is_none()
+            && r.pid.is_none()
+            && time.is_none()
+            && r.started_at.is_none()
+            && r.log_time.is_none()
+            && !swarm_task
+        {
             return None;
         }
         let mut h = DefaultHasher::new();
