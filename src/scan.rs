@@ -1544,29 +1544,31 @@ impl Scanner {
         out: &mut dyn ScanOutput,
         next: usize,
     ) {
-        match serde_json::from_slice::<serde_json::Value>(msg) {
-            // `journalctl -o json`, and log records exported one a line
-            // (Cloud Logging, Elasticsearch, fluent-bit, a JSON-logging
-            // daemon): the message is text like any other line.
-            Ok(v) if record_message(&v).is_some() => {
-                let text = record_message(&v).unwrap_or_default().as_bytes().to_vec();
-                let h = parse::hits(&text);
-                let start = recs.len();
-                if h.0 != 0 {
-                    self.dispatch_text(&text, h, line_no, ls, recs);
-                }
-                let time = ["__REALTIME_TIMESTAMP", "timestamp", "@timestamp", "time"]
-                    .iter()
-                    .find_map(|k| v.get(*k).and_then(|t| t.as_str()))
-                    .map(Str::from);
-                for r in &mut recs[start..] {
-                    r.log_time = r.log_time.take().or_else(|| time.clone());
-                    if r.container.is_none() {
-                        r.container =
-                            v.get("_SYSTEMD_UNIT").or_else(|| v.get("UNIT")).and_then(|u| u.as_str()).map(Str::from);
-                    }
+        let parsed = serde_json::from_slice::<serde_json::Value>(msg);
+        // `journalctl -o json`, and log records exported one a line (Cloud
+        // Logging, Elasticsearch, fluent-bit, a JSON-logging daemon): the
+        // message is text like any other line.
+        if let Some((v, message)) = parsed.as_ref().ok().and_then(|v| Some((v, record_message(v)?))) {
+            let text = message.as_bytes();
+            let h = parse::hits(text);
+            let start = recs.len();
+            if h.0 != 0 {
+                self.dispatch_text(text, h, line_no, ls, recs);
+            }
+            let time = ["__REALTIME_TIMESTAMP", "timestamp", "@timestamp", "time"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(|t| t.as_str()))
+                .map(Str::from);
+            for r in &mut recs[start..] {
+                r.log_time = r.log_time.take().or_else(|| time.clone());
+                if r.container.is_none() {
+                    r.container =
+                        v.get("_SYSTEMD_UNIT").or_else(|| v.get("UNIT")).and_then(|u| u.as_str()).map(Str::from);
                 }
             }
+            return;
+        }
+        match parsed {
             Ok(v) if v.get("type").is_some_and(|t| t == "exit") => recs.extend(containerd::events_log(&v)),
             Ok(v) => match docker::event_json(&v) {
                 Ok(Some(r)) => recs.push(r),
@@ -1629,11 +1631,9 @@ impl Scanner {
                 return;
             }
         }
-        if h.any(Hits::XITED_WITH) && one(orchestrator::render_exit(msg), recs) {
-            return;
-        }
         if h.any(Hits::XITED_WITH)
-            && (one(docker::compose_v2(msg), recs)
+            && (one(orchestrator::render_exit(msg), recs)
+                || one(docker::compose_v2(msg), recs)
                 || one(orchestrator::exited_with_exit_code(msg), recs)
                 || one(orchestrator::tekton_step(msg), recs))
         {

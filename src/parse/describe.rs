@@ -1694,9 +1694,9 @@ impl Generic {
         while self.maps.last().is_some_and(|m| m.indent > d.indent) {
             self.end_map(out);
         }
-        let sorted: Vec<u8> = key.iter().copied().filter(|&b| b != b' ').collect();
+        let sorted = || key.iter().copied().filter(|&b| b != b' ');
         let same = self.maps.last().filter(|m| m.indent == d.indent);
-        if same.is_some_and(|m| sorted <= m.last_key) {
+        if same.is_some_and(|m| sorted().cmp(m.last_key.iter().copied()).is_le()) {
             // The next map of a list.
             self.end_map(out);
         }
@@ -1707,7 +1707,8 @@ impl Generic {
             self.maps.push(GenericMap { indent: d.indent, ..GenericMap::default() });
         }
         let Some(map) = self.maps.last_mut() else { return };
-        map.last_key = sorted;
+        map.last_key.clear();
+        map.last_key.extend(sorted());
         match key {
             b"Terminated" if d.value.is_empty() => {
                 let (holder, last) = match self.frames.last() {
@@ -1722,7 +1723,9 @@ impl Generic {
             }
             b"Container" => map.container = nonempty(d.value),
             b"Name" => map.name = nonempty(d.value),
-            b"Restart Count" => map.restart_count = whole_int(d.value).and_then(|v| u64::try_from(v).ok()),
+            b"Restart Count" => {
+                map.restart_count = whole_int(without_note(d.value)).and_then(|v| u64::try_from(v).ok())
+            }
             b"Pod Name" => map.pod = nonempty(d.value),
             b"Message" if new => {
                 if let Some(mut r) = crate::parse::orchestrator::tekton_step(d.value) {
@@ -1777,7 +1780,7 @@ impl Generic {
         while !self.maps.is_empty() {
             self.end_map(out);
         }
-        out.append(&mut self.pending.drain(..).map(|(_, r)| r).collect());
+        out.extend(self.pending.drain(..).map(|(_, r)| r));
     }
 }
 

@@ -257,10 +257,12 @@ pub fn fly_main_child(msg: &[u8]) -> Option<Record> {
     let at = util::find(msg, PHRASE)?;
     let mut r = record(lead_int(&msg[at + PHRASE.len()..])?);
     let before = &msg[..at];
+    // (A prefix without its `]` leaves the exit without a pod.)
     if let Some(open) = util::find(before, b"app[") {
         let id = &before[open + 4..];
-        let close = memchr::memchr(b']', id)?;
-        r.pod = util::nonempty(&id[..close]).filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if let Some(close) = memchr::memchr(b']', id) {
+            r.pod = util::nonempty(&id[..close]).filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric()));
+        }
     }
     Some(r)
 }
@@ -413,7 +415,7 @@ mod tests {
 
     #[test]
     fn fly_main_child_exits() {
-        let t: [(&str, Want); 4] = [
+        let t: [(&str, Want); 5] = [
             (
                 "2023-11-15T03:55:24.063 app[683d92dce34dd8] lhr [info] INFO Main child exited normally with code: 1",
                 Some((1, Some("683d92dce34dd8"))),
@@ -421,6 +423,7 @@ mod tests {
             ("INFO Main child exited normally with code: 0", Some((0, None))),
             ("2023-11-15T03:55:24.067 app[683d92dce34dd8] lhr [info] WARN hallpass exited, pid: 306, status: signal: 15 (SIGTERM)", None),
             ("Main child exited normally with code: ", None),
+            ("app[683d92dce34dd8 INFO Main child exited normally with code: 2", Some((2, None))),
         ];
         for (l, want) in t {
             let got = fly_main_child(l.as_bytes()).map(|r| (r.raw_exit_code.unwrap_or(i64::MIN), r.pod));
