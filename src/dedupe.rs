@@ -147,28 +147,34 @@ pub fn origin_fingerprint(origin: u64, r: &Record) -> u64 {
 #[derive(Debug)]
 pub struct Dedupe {
     capacity: usize,
-    /// fingerprint -> tick of its last sighting (the keys are hashes already:
-    /// a cheap hasher is enough to spread them)
-    seen: HashMap<u64, u64, FxBuildHasher>,
-    order: VecDeque<(u64, u64)>,
-    tick: u64,
+    /// fingerprint -> how many times it is in `order` (the keys are hashes
+    /// already: a cheap hasher is enough to spread them)
+    seen: HashMap<u64, u32, FxBuildHasher>,
+    /// Sightings, oldest first. A fingerprint is forgotten when its last
+    /// entry here (its latest sighting) leaves the queue; entries are bare
+    /// fingerprints, 8 bytes, so a full memory of 100 000 takes ~3 MiB.
+    order: VecDeque<u64>,
 }
 
 impl Dedupe {
     pub fn new(capacity: usize) -> Dedupe {
-        Dedupe { capacity: capacity.max(1), seen: HashMap::default(), order: VecDeque::new(), tick: 0 }
+        Dedupe { capacity: capacity.max(1), seen: HashMap::default(), order: VecDeque::new() }
     }
 
     /// True when `fp` was seen before (and remembers it either way).
     pub fn check(&mut self, fp: u64) -> bool {
-        self.tick += 1;
-        let repeat = self.seen.insert(fp, self.tick).is_some();
-        self.order.push_back((fp, self.tick));
+        let n = self.seen.entry(fp).or_insert(0);
+        let repeat = *n > 0;
+        *n += 1;
+        self.order.push_back(fp);
         // Drop stale queue entries, and the least recently seen past capacity.
         while self.order.len() > self.capacity + self.capacity / 4 || self.seen.len() > self.capacity {
-            let Some((old, t)) = self.order.pop_front() else { break };
-            if self.seen.get(&old) == Some(&t) {
-                self.seen.remove(&old);
+            let Some(old) = self.order.pop_front() else { break };
+            if let std::collections::hash_map::Entry::Occupied(mut e) = self.seen.entry(old) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
             }
         }
         repeat
@@ -191,11 +197,13 @@ impl Dedupe {
         self.seen.is_empty()
     }
 
-    /// The remembered fingerprints, least recent first (for checkpoints).
+    /// The remembered fingerprints, least recently seen first (for checkpoints).
     pub fn snapshot(&self) -> Vec<u64> {
-        let mut v: Vec<(u64, u64)> = self.seen.iter().map(|(f, t)| (*t, *f)).collect();
-        v.sort_unstable();
-        v.into_iter().map(|(_, f)| f).collect()
+        // A fingerprint's latest sighting is its last entry in the queue.
+        let mut taken = std::collections::HashSet::with_capacity_and_hasher(self.seen.len(), FxBuildHasher);
+        let mut v: Vec<u64> = self.order.iter().rev().filter(|&&f| taken.insert(f)).copied().collect();
+        v.reverse();
+        v
     }
 
     /// Restores fingerprints from [`Dedupe::snapshot`].
@@ -295,6 +303,52 @@ mod tests {
         assert_eq!(fingerprint(&r), None);
         assert!(!d.observe(&mut r));
         assert!(!d.observe(&mut r));
+    }
+
+    /// The memory as it was first written (each sighting with a tick; the
+    /// latest one's leaving forgets the fingerprint): the model `Dedupe`
+    /// must answer like.
+    struct TickModel {
+        capacity: usize,
+        seen: HashMap<u64, u64>,
+        order: VecDeque<(u64, u64)>,
+        tick: u64,
+    }
+
+    impl TickModel {
+        fn check(&mut self, fp: u64) -> bool {
+            self.tick += 1;
+            let repeat = self.seen.insert(fp, self.tick).is_some();
+            self.order.push_back((fp, self.tick));
+            while self.order.len() > self.capacity + self.capacity / 4 || self.seen.len() > self.capacity {
+                let Some((old, t)) = self.order.pop_front() else { break };
+                if self.seen.get(&old) == Some(&t) {
+                    self.seen.remove(&old);
+                }
+            }
+            repeat
+        }
+
+        fn snapshot(&self) -> Vec<u64> {
+            let mut v: Vec<(u64, u64)> = self.seen.iter().map(|(f, t)| (*t, *f)).collect();
+            v.sort_unstable();
+            v.into_iter().map(|(_, f)| f).collect()
+        }
+    }
+
+    proptest::proptest! {
+        /// Counting sightings forgets and remembers exactly what ticks did,
+        /// and snapshots list the same fingerprints in the same order.
+        #[test]
+        fn counts_answer_like_ticks(capacity in 1usize..12, fps in proptest::collection::vec(0u64..16, 0..300)) {
+            let mut d = Dedupe::new(capacity);
+            let mut m = TickModel { capacity, seen: HashMap::new(), order: VecDeque::new(), tick: 0 };
+            for (i, &fp) in fps.iter().enumerate() {
+                proptest::prop_assert_eq!(d.check(fp), m.check(fp), "sighting {}", i);
+                proptest::prop_assert_eq!(d.len(), m.seen.len());
+            }
+            proptest::prop_assert_eq!(d.snapshot(), m.snapshot());
+        }
     }
 
     #[test]
