@@ -1495,7 +1495,16 @@ impl Describe {
         }
     }
 
+    /// Ends the open State block, if any (checked inline: most lines that
+    /// could end one find none open).
+    #[inline]
     fn close_block(&mut self) {
+        if self.block.is_some() {
+            self.end_block();
+        }
+    }
+
+    fn end_block(&mut self) {
         let Some(b) = self.block.take() else { return };
         if !b.terminated {
             return;
@@ -1520,8 +1529,16 @@ impl Describe {
         self.records.push(r);
     }
 
+    /// Ends the open container, if any, and its State block.
+    #[inline]
     fn close_container(&mut self) {
         self.close_block();
+        if self.container.is_some() {
+            self.end_container();
+        }
+    }
+
+    fn end_container(&mut self) {
         if let Some(c) = self.container.take() {
             let recs = &mut self.records[c.first_record..];
             let last = recs.len().saturating_sub(1);
