@@ -357,7 +357,7 @@ impl Hints {
         let mut pods = Vec::new();
         while let Some(le) = memchr::memchr(b'\n', &data[ls..esc]).map(|e| ls + e) {
             let line = &data[ls..le];
-            match Describe::read_whole(line.strip_suffix(b"\r").unwrap_or(line), 0, &data[le + 1..esc]) {
+            match Describe::read_whole_or_inert(line.strip_suffix(b"\r").unwrap_or(line), 0, &data[le + 1..esc]) {
                 Some((pod, (at, end, lines))) => {
                     let next_ls = le + 1 + at;
                     pods.push(WholePod {
@@ -943,7 +943,7 @@ impl Scanner {
                             let line = &self.buf[ls..le];
                             let line = line.strip_suffix(b"\r").unwrap_or(line);
                             let body = self.buf.get(le + 1..esc).unwrap_or_default();
-                            match Describe::read_whole(line, self.line_no, body) {
+                            match Describe::read_whole_or_inert(line, self.line_no, body) {
                                 Some((d, (at, end, n))) => (d, Some((le + 1 + at, le + 1 + end, n))),
                                 None => (Describe::starting_with(line, self.line_no), None),
                             }
@@ -956,15 +956,8 @@ impl Scanner {
                     self.counted_pos = next;
                     self.line_no += 1;
                     self.stats.lines[framing_index(Framing::Plain)] += 1;
-                    // A pod with nothing to report that cannot end before the
-                    // next pod is only counted. Either way: go on at the next `Name:`.
-                    let (nx, nx_end, n) = match whole {
-                        Some(whole) => whole,
-                        None => {
-                            let Some((nx, nx_end)) = self.inert_pod_end(ls, le, esc) else { break };
-                            (nx, nx_end, bytecount::count(&self.buf[next..nx], b'\n') as u64)
-                        }
-                    };
+                    // (A pod with nothing to report was only counted.) Go on at the next `Name:`.
+                    let Some((nx, nx_end, n)) = whole else { break };
                     self.pod_bytes += nx - ls;
                     self.pos = nx;
                     self.line_pos = nx;
@@ -1018,32 +1011,6 @@ impl Scanner {
         pod.shift_lines(self.line_no);
         self.hinted_pods += 1;
         Some((pod, (p.next_ls, p.next_le, p.lines)))
-    }
-
-    /// For the pod whose `Name:` line is `[ls, le)`: where the next pod's
-    /// `Name:` line starts and ends, when everything in between is
-    /// [`describe::is_inert_pod`] and that line is complete before `end`.
-    fn inert_pod_end(&self, ls: usize, le: usize, end: usize) -> Option<(usize, usize)> {
-        static NAME: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-        static EXIT: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-        let line = &self.buf[ls..le];
-        let value = line.strip_prefix(b"Name:")?;
-        if crate::parse::util::trim(value).is_empty() {
-            return None; // a pod without a name would take the next `Name:` as its own
-        }
-        // Pods with a termination are the common case: rule them out with
-        // one search up to the first `Exit Code`.
-        let rest = &self.buf[le..end];
-        let upto = EXIT.get_or_init(|| memchr::memmem::Finder::new(b"Exit Code")).find(rest).unwrap_or(rest.len());
-        let nx = le + NAME.get_or_init(|| memchr::memmem::Finder::new(b"\nName:")).find(&rest[..upto])? + 1;
-        let nx_end = nx + memchr::memchr(b'\n', &self.buf[nx..end])?;
-        // (`Name:r...` is no `Name:` key: fed line by line, it would end the
-        // pod and be looked at afresh, not start the next one.)
-        let next = &self.buf[nx..nx_end];
-        if !describe::is_pod_start(next.strip_suffix(b"\r").unwrap_or(next)) {
-            return None;
-        }
-        describe::is_inert_pod(&self.buf[le + 1..nx]).then_some((nx, nx_end))
     }
 
     /// Emits what a describe pod that grew too large holds back.

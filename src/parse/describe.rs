@@ -538,6 +538,38 @@ pub fn is_object_start(line: &[u8]) -> bool {
     line.first().is_some_and(u8::is_ascii_alphabetic) && is_pod_start(line)
 }
 
+/// For a pod whose `Name:` line is `name_line` and whose text after that
+/// line is `body`: where the next pod's `Name:` line starts and ends in
+/// `body`, and the lines before it, when everything in between is
+/// [`is_inert_pod`] and that line is complete in `body`. Pods with a
+/// termination, the common case, are ruled out by one search for the first
+/// `Exit Code`.
+pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)> {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    static NAME: OnceLock<Finder<'static>> = OnceLock::new();
+    static EXIT: OnceLock<Finder<'static>> = OnceLock::new();
+    let value = name_line.strip_prefix(b"Name:")?;
+    if trim(value).is_empty() {
+        return None; // a pod without a name would take the next `Name:` as its own
+    }
+    let upto = EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(body).unwrap_or(body.len());
+    let nx = if body.starts_with(b"Name:") {
+        0
+    } else {
+        NAME.get_or_init(|| Finder::new(b"\nName:")).find(&body[..upto])? + 1
+    };
+    let nx_end = nx + memchr::memchr(b'\n', &body[nx..])?;
+    // (`Name:r...` is no `Name:` key: fed line by line, it would end the
+    // pod and be looked at afresh, not start the next one.)
+    let next = &body[nx..nx_end];
+    if !is_pod_start(next.strip_suffix(b"\r").unwrap_or(next)) {
+        return None;
+    }
+    // (No `Exit Code` before `upto`.)
+    inert_lines(&body[..nx]).then(|| (nx, nx_end, bytecount::count(&body[..nx], b'\n') as u64))
+}
+
 /// True when `pod` can be skipped unread: it is what follows a `Name: <pod>`
 /// line at column 0 up to the next such line, and a pod that has just read
 /// that `Name:` line and is then fed `pod` line by line would neither yield a
@@ -558,10 +590,15 @@ pub fn is_inert_pod(pod: &[u8]) -> bool {
     use memchr::memmem::Finder;
     use std::sync::OnceLock;
     static EXIT: OnceLock<Finder<'static>> = OnceLock::new();
+    EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(pod).is_none() && inert_lines(pod)
+}
+
+/// [`is_inert_pod`] of a pod known to hold no `Exit Code`.
+fn inert_lines(pod: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
     static MESSAGE: OnceLock<Finder<'static>> = OnceLock::new();
-    if EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(pod).is_some()
-        || MESSAGE.get_or_init(|| Finder::new(b"Message:")).find(pod).is_some()
-    {
+    if MESSAGE.get_or_init(|| Finder::new(b"Message:")).find(pod).is_some() {
         return false;
     }
     if !pod.is_empty() && !pod.ends_with(b"\n") {
@@ -569,7 +606,7 @@ pub fn is_inert_pod(pod: &[u8]) -> bool {
     }
     let mut run = 0;
     let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', pod) {
+    for nl in util::Newlines::new(pod) {
         let line = &pod[start..nl];
         start = nl + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -581,9 +618,8 @@ pub fn is_inert_pod(pod: &[u8]) -> bool {
                 }
             }
             Some(b) if b.is_ascii_uppercase() => {
-                let Some(end) = key_end(line) else { return false };
-                if is_state_line_key(&line[..end]).is_some() || &line[..end] == b"Name" || !crate::frame::is_plain(line)
-                {
+                let Some((key, info)) = key_info(line) else { return false };
+                if info.state_line.is_some() || key == b"Name" || !col0_plain(line, key.len(), info) {
                     return false;
                 }
                 run = 0;
@@ -785,6 +821,22 @@ impl Describe {
         let mut pod = Describe::starting_with(name_line, line_no);
         let whole = pod.feed_pod(body, line_no + 1)?;
         Some((pod, whole))
+    }
+
+    /// [`Describe::read_whole`], or, for a pod with nothing to report
+    /// ([`inert_until`]), the pod that only read its `Name:` line and where
+    /// the next one starts, found without reading its lines one by one.
+    /// Either way the pod then holds what feeding its lines would leave it
+    /// with, as far as anything it reports is concerned.
+    pub fn read_whole_or_inert(
+        name_line: &[u8],
+        line_no: u64,
+        body: &[u8],
+    ) -> Option<(Box<Describe>, (usize, usize, u64))> {
+        match inert_until(name_line, body) {
+            Some(whole) => Some((Describe::starting_with(name_line, line_no), whole)),
+            None => Describe::read_whole(name_line, line_no, body),
+        }
     }
 
     /// Reads the rest of a pod in one go when it is laid out the way kubectl
