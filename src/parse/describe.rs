@@ -362,7 +362,7 @@ fn slot(k: &[u8]) -> usize {
 #[inline]
 fn known_key(body: &[u8], len: usize) -> Option<KeyInfo> {
     let k = body.get(..len).filter(|k| k.len() < 32)?;
-    known_table()[slot(k)].iter().find(|(c, _)| *c == k).map(|(_, i)| *i)
+    known_table()[slot(k)].iter().find(|(c, _)| util::short_eq(c, k)).map(|(_, i)| *i)
 }
 
 /// The key of a `Key: value` line (as [`key_end`] finds it) and what it is.

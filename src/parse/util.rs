@@ -120,6 +120,32 @@ pub fn word_at(s: &[u8], at: usize) -> u64 {
     r.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b))
 }
 
+/// `a == b` for short slices (keys), with overlapping word loads instead of
+/// a call to `memcmp`, which cost more than the comparison for them.
+#[inline]
+pub fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |s: &[u8], i: usize| s.get(i..).and_then(|r| r.first_chunk::<8>()).map(|w| u64::from_le_bytes(*w));
+    let w4 = |s: &[u8], i: usize| s.get(i..).and_then(|r| r.first_chunk::<4>()).map(|w| u32::from_le_bytes(*w));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            if w8(a, i) != w8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        i == n || w8(a, n - 8) == w8(b, n - 8)
+    } else if n >= 4 {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
 /// How many spaces `s` starts with, eight bytes at a time (indentation
 /// and aligned columns run long).
 #[inline]
@@ -420,6 +446,18 @@ mod tests {
                 _ => None,
             };
             proptest::prop_assert_eq!(whole_int(s.as_bytes()), nom);
+        }
+
+        /// `short_eq` is `==`, for slices that differ anywhere or not at all.
+        #[test]
+        fn short_eq_is_eq(a in proptest::collection::vec(0u8..4, 0..40), flip in proptest::option::of(0usize..40), extra in 0usize..2) {
+            let mut b = a.clone();
+            if let Some(i) = flip.filter(|&i| i < b.len()) {
+                b[i] ^= 1;
+            }
+            b.extend(std::iter::repeat_n(0, extra));
+            proptest::prop_assert_eq!(short_eq(&a, &b), a == b);
+            proptest::prop_assert!(short_eq(&a, &a));
         }
     }
 
