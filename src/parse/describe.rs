@@ -134,7 +134,7 @@ fn state_field_line(body: &[u8]) -> Option<(&[u8], &[u8])> {
         b'M' => b"Message",
         _ => return None,
     };
-    let rest = body.strip_prefix(key)?.strip_prefix(b":")?;
+    let rest = body.get(key.len()..).filter(|_| util::short_eq(&body[..key.len()], key))?.strip_prefix(b":")?;
     if !matches!(rest.first(), None | Some(b' ' | b'\t')) {
         return None;
     }
@@ -428,7 +428,7 @@ fn is_passive_field(body: &[u8]) -> bool {
         Some(b) if b.is_ascii_uppercase() => return true,
         _ => return false,
     };
-    !keep.iter().any(|k| body.starts_with(k))
+    !keep.iter().any(|k| body.get(..k.len()).is_some_and(|p| util::short_eq(p, k)))
 }
 
 /// Keys kubectl's `describePod` prints above the containers.
