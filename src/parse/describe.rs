@@ -324,7 +324,12 @@ struct KeyInfo {
     known: bool,
     /// The key holds a blank (`Start Time`).
     spaced: bool,
+    /// Its index in [`KNOWN_KEYS`], or [`UNKNOWN_KEY`].
+    id: u8,
 }
+
+/// [`KeyInfo::id`] of a key that is none of [`KNOWN_KEYS`].
+const UNKNOWN_KEY: u8 = u8::MAX;
 
 impl KeyInfo {
     fn of(k: &[u8]) -> KeyInfo {
@@ -334,6 +339,7 @@ impl KeyInfo {
             pod_header: is_pod_header_key(k),
             known: false,
             spaced: k.contains(&b' '),
+            id: UNKNOWN_KEY,
         }
     }
 }
@@ -346,11 +352,53 @@ fn known_table() -> &'static [Vec<KnownKey>] {
     static TABLE: std::sync::OnceLock<Vec<Vec<KnownKey>>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t = vec![Vec::new(); 32 * 32];
-        for &k in KNOWN_KEYS {
-            t[slot(k)].push((k, KeyInfo { known: true, ..KeyInfo::of(k) }));
+        for &e in known_by_id() {
+            t[slot(e.0)].push(e);
         }
         t
     })
+}
+
+/// [`KNOWN_KEYS`] in their order, with what they are.
+fn known_by_id() -> &'static [KnownKey] {
+    static BY_ID: std::sync::OnceLock<Vec<KnownKey>> = std::sync::OnceLock::new();
+    BY_ID.get_or_init(|| {
+        (0u8..).zip(KNOWN_KEYS).map(|(id, &k)| (k, KeyInfo { known: true, id, ..KeyInfo::of(k) })).collect()
+    })
+}
+
+thread_local! {
+    /// For each key (by [`KeyInfo::id`]), the key at column 0 that last
+    /// came after it.
+    static FOLLOWS: [std::cell::Cell<u8>; 256] = const { [const { std::cell::Cell::new(UNKNOWN_KEY) }; 256] };
+}
+
+/// [`key_info`] of a line at column 0 whose key at column 0 before it (in
+/// the same pod) was `prev` (`0`, `Name`, for the first), which it updates.
+/// kubectl prints a pod's keys in one order, so the key after `prev` is
+/// mostly the one that followed it last time, and a comparison with that
+/// one decides the line without looking its key up.
+#[inline]
+fn col0_key<'a>(line: &'a [u8], prev: &mut u8) -> Option<(&'a [u8], KeyInfo)> {
+    let guess = FOLLOWS.with(|f| f[usize::from(*prev)].get());
+    let hit = known_by_id().get(usize::from(guess)).and_then(|&(k, info)| {
+        let n = k.len();
+        let key = line.get(..n)?;
+        let fits = line.get(n) == Some(&b':')
+            && matches!(line.get(n + 1), None | Some(b' ' | b'\t'))
+            && util::short_eq(key, k);
+        fits.then_some((key, info))
+    });
+    let (key, info) = match hit {
+        Some(found) => found,
+        None => {
+            let found = key_info(line)?;
+            FOLLOWS.with(|f| f[usize::from(*prev)].set(found.1.id));
+            found
+        }
+    };
+    *prev = info.id;
+    Some((key, info))
 }
 
 #[inline]
@@ -606,6 +654,7 @@ fn inert_lines(pod: &[u8]) -> bool {
     }
     let mut run = 0;
     let mut start = 0;
+    let mut prev_key = 0;
     for nl in util::Newlines::new(pod) {
         let line = &pod[start..nl];
         start = nl + 1;
@@ -618,7 +667,7 @@ fn inert_lines(pod: &[u8]) -> bool {
                 }
             }
             Some(b) if b.is_ascii_uppercase() => {
-                let Some((key, info)) = key_info(line) else { return false };
+                let Some((key, info)) = col0_key(line, &mut prev_key) else { return false };
                 if info.state_line.is_some() || key == b"Name" || !col0_plain(line, key.len(), info) {
                     return false;
                 }
@@ -878,6 +927,8 @@ impl Describe {
         // Events rows not yet looked at for probe failures: `[from, to)`,
         // searched in one go when the table ends.
         let mut events: Option<(usize, usize)> = None;
+        // The last key at column 0 (`Name`, the pod's first, at first).
+        let mut prev_key = 0;
         for (this, nl) in (first_line_no..).zip(util::Newlines::new(body)) {
             let line = &body[start..nl];
             let at = start;
@@ -897,7 +948,7 @@ impl Describe {
                 if !first.is_ascii_uppercase() {
                     return None;
                 }
-                let (key, info) = key_info(line)?;
+                let (key, info) = col0_key(line, &mut prev_key)?;
                 if !col0_plain(line, key.len(), info) {
                     return None;
                 }
@@ -2239,6 +2290,20 @@ mod tests {
         #[test]
         fn known_keys_read_like_bytes(body in key_text()) {
             prop_assert_eq!(key_end(&body), key_end_bytewise(&body));
+        }
+
+        /// A key guessed from the key before it is what looking it up gives,
+        /// whatever came before (guesses right and wrong, near misses).
+        #[test]
+        fn guessed_keys_like_looked_up(lines in prop::collection::vec(key_text(), 1..12), rounds in 1usize..3) {
+            let mut prev = 0;
+            for body in lines.iter().cycle().take(lines.len() * rounds) {
+                let guessed = col0_key(body, &mut prev);
+                prop_assert_eq!(guessed, key_info(body));
+                if guessed.is_none() {
+                    prev = 0;
+                }
+            }
         }
 
         /// `known_line` gives the key and value `split_line` gives, or leaves
