@@ -431,7 +431,10 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
             s.spawn(move || loop {
                 let mut b = empty_rx.try_recv().unwrap_or_default();
                 if b.len() < want {
-                    b.resize(want, 0);
+                    // Zeroed fresh from the allocator (pages the OS gives
+                    // zeroed are not written): the headroom in front of the
+                    // data is mostly never touched, and costs no RSS.
+                    b = vec![0; want];
                 }
                 let r = loop {
                     match reader.read(&mut b[CHUNK_HEADROOM..want]) {

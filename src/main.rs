@@ -13,7 +13,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// back after 5 ms, so that peak RSS stays what the scan holds. (With the
 /// defaults a 1 GiB describe scan peaks at 26 MiB. Giving pages back at
 /// once kept it at 14 MiB but cost 40,000 page faults, 8 % of the CPU;
-/// 5 ms cut those to 8,000 for +1.2 MiB, paid for by smaller reads.)
+/// 5 ms cut those to 8,000 for +2 MiB, half of it won back by leaving
+/// the read buffers' headroom unwritten, `app::produce`.)
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 

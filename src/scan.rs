@@ -71,17 +71,16 @@ pub struct ScanConfig {
     pub max_line: usize,
     /// How far back a block parser may look for where its block starts.
     pub lookback: usize,
-    /// Bytes asked of each `read`. (512 KiB: four buffers of them, with
-    /// 256 KiB of headroom each, are in flight and most of the peak RSS.
-    /// 768 KiB reads were 3 % faster on CRI logs, but with the allocator
-    /// keeping freed pages 5 ms (`main.rs`), which saves describe streams
-    /// 8 % of their CPU, they took those streams to 16 MiB.)
+    /// Bytes asked of each `read`. (768 KiB: four buffers of them in flight
+    /// are most of the peak RSS; 1 MiB reads were 5 % faster on CRI logs but
+    /// took describe streams to 16 MiB, and 512 KiB reads made the kubelet
+    /// stream 8 % slower.)
     pub read_size: usize,
 }
 
 impl Default for ScanConfig {
     fn default() -> Self {
-        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 512 << 10 }
+        ScanConfig { format: None, max_line: 16 << 20, lookback: 64 << 10, read_size: 768 << 10 }
     }
 }
 
