@@ -84,6 +84,7 @@ pub struct Pipeline<W: Write> {
     kb: Arc<KnowledgeBase>,
     lang: Lang,
     ctx: Context,
+    explainer: enrich::Explainer,
     pub dedupe: Dedupe,
     pub writer: RecordWriter<W>,
     metrics: Option<Arc<Metrics>>,
@@ -113,6 +114,7 @@ impl<W: Write> Pipeline<W> {
             kb,
             lang,
             ctx: Context::default(),
+            explainer: enrich::Explainer::default(),
             dedupe,
             writer,
             metrics,
@@ -148,6 +150,7 @@ impl<W: Write> Pipeline<W> {
 
     pub fn set_kb(&mut self, kb: Arc<KnowledgeBase>) {
         self.kb = kb;
+        self.explainer.clear();
     }
 
     /// Final pass: the cause, the repeat mark, counters, output.
@@ -172,7 +175,7 @@ impl<W: Write> Pipeline<W> {
             r.container_id = c.container_id.clone();
         }
         self.ctx.apply(r);
-        r.cause = enrich::explain(&self.kb, self.lang, r);
+        r.cause = self.explainer.explain(&self.kb, self.lang, r);
         let fp = crate::dedupe::fingerprint(r)
             .or_else(|| self.context.origin.map(|o| crate::dedupe::origin_fingerprint(o, r)));
         r.repeat = fp.is_some_and(|f| self.dedupe.check(f));

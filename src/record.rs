@@ -82,7 +82,7 @@ impl State {
 
 /// Facts a parser saw around a termination that the enrichment rules weigh
 /// (DESIGN.md §4: "OOM only with evidence").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Hints {
     /// docker `"OOMKilled": true`, a docker/containerd `oom` event, a TaskOOM.
     pub oom_event: bool,
