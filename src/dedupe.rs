@@ -11,7 +11,8 @@
 //! docker swarm task's: its pod is the task's ID, and a task runs once.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use rustc_hash::FxBuildHasher;
 use std::hash::{Hash, Hasher};
@@ -147,33 +148,47 @@ pub fn origin_fingerprint(origin: u64, r: &Record) -> u64 {
 #[derive(Debug)]
 pub struct Dedupe {
     capacity: usize,
-    /// fingerprint -> how many times it is in `order` (the keys are hashes
-    /// already: a cheap hasher is enough to spread them)
-    seen: HashMap<u64, u32, FxBuildHasher>,
+    /// The fingerprints remembered (the keys are hashes already: a cheap
+    /// hasher is enough to spread them).
+    seen: HashSet<u64, FxBuildHasher>,
+    /// For a fingerprint in `order` more than once (a repeat, rare): how
+    /// many times.
+    repeated: HashMap<u64, u32, FxBuildHasher>,
     /// Sightings, oldest first. A fingerprint is forgotten when its last
-    /// entry here (its latest sighting) leaves the queue; entries are bare
-    /// fingerprints, 8 bytes, so a full memory of 100 000 takes ~3 MiB.
+    /// entry here (its latest sighting) leaves the queue. 8 bytes an entry
+    /// and 8 a remembered fingerprint: a full memory of 100 000 takes ~2 MiB.
     order: VecDeque<u64>,
 }
 
 impl Dedupe {
     pub fn new(capacity: usize) -> Dedupe {
-        Dedupe { capacity: capacity.max(1), seen: HashMap::default(), order: VecDeque::new() }
+        Dedupe {
+            capacity: capacity.max(1),
+            seen: HashSet::default(),
+            repeated: HashMap::default(),
+            order: VecDeque::new(),
+        }
     }
 
     /// True when `fp` was seen before (and remembers it either way).
     pub fn check(&mut self, fp: u64) -> bool {
-        let n = self.seen.entry(fp).or_insert(0);
-        let repeat = *n > 0;
-        *n += 1;
+        let repeat = !self.seen.insert(fp);
+        if repeat {
+            *self.repeated.entry(fp).or_insert(1) += 1;
+        }
         self.order.push_back(fp);
         // Drop stale queue entries, and the least recently seen past capacity.
         while self.order.len() > self.capacity + self.capacity / 4 || self.seen.len() > self.capacity {
             let Some(old) = self.order.pop_front() else { break };
-            if let std::collections::hash_map::Entry::Occupied(mut e) = self.seen.entry(old) {
-                *e.get_mut() -= 1;
-                if *e.get() == 0 {
-                    e.remove();
+            match self.repeated.entry(old) {
+                Entry::Occupied(mut e) => {
+                    *e.get_mut() -= 1;
+                    if *e.get() <= 1 {
+                        e.remove();
+                    }
+                }
+                Entry::Vacant(_) => {
+                    self.seen.remove(&old);
                 }
             }
         }

@@ -32,6 +32,10 @@ use crate::record::{Format, Record, Str};
 /// Room [`Scanner::feed_chunk`] needs in front of the data of each chunk.
 pub const CHUNK_HEADROOM: usize = 256 << 10;
 
+/// A partial message past this many bytes gets the room for a whole line
+/// (`ScanConfig::max_line`) at once.
+const PARTIAL_STEP: usize = 1 << 20;
+
 /// Lines at least this long are visited even without a literal: they may be
 /// pieces of a split message whose literal straddles two pieces.
 pub const LONG_LINE: usize = 16 * 1024;
@@ -1162,6 +1166,14 @@ impl Scanner {
                     })
                 });
                 p.idle = 0;
+                let need = (p.bytes.len() + msg.len()).min(max);
+                if need > p.bytes.capacity() && need > PARTIAL_STEP {
+                    // Past 1 MiB, the room for the whole line at once: one
+                    // copy, instead of doubling up to `max` (each doubling
+                    // holds the old and the new buffer until the allocator
+                    // gives the old one back).
+                    p.bytes.reserve_exact(max - p.bytes.len());
+                }
                 if p.bytes.len() + msg.len() <= max {
                     p.bytes.extend_from_slice(&msg);
                 } else {

@@ -307,12 +307,17 @@ pub struct RecordWriter<W: Write> {
     pub tally: Tally,
 }
 
+/// Buffered output is written once it reaches this.
+const FLUSH_AT: usize = 256 << 10;
+
 impl<W: Write> RecordWriter<W> {
     pub fn new(kind: OutputKind, out: W) -> RecordWriter<W> {
         RecordWriter {
             kind,
             out,
-            buf: Vec::with_capacity(64 << 10),
+            // (Flushed at 256 KiB: room for the record that crosses it,
+            // so that the buffer does not double to 512 KiB.)
+            buf: Vec::with_capacity(FLUSH_AT + (64 << 10)),
             json: JsonEncoder::default(),
             tally: Tally::default(),
         }
@@ -337,7 +342,7 @@ impl<W: Write> RecordWriter<W> {
 
     /// True when the buffer should be written out (the caller decides when).
     pub fn needs_flush(&self) -> bool {
-        self.buf.len() >= (256 << 10)
+        self.buf.len() >= FLUSH_AT
     }
 
     /// What reached the sink so far (not what is still buffered).
