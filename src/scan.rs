@@ -578,8 +578,9 @@ impl Scanner {
     /// Takes bytes read elsewhere, in place: `chunk[CHUNK_HEADROOM..CHUNK_HEADROOM + n]`.
     /// What the scanner still needs of its current buffer is copied in front of
     /// them and the buffers are swapped, so the bytes are never copied again
-    /// (a reader thread fills chunks while this one scans). Returns a buffer for
-    /// the next read.
+    /// (a reader thread fills chunks while this one scans). `spare` gets a
+    /// buffer for the next read as soon as there is one: before the chunk is
+    /// scanned, so that the reader needs no more than three in all.
     ///
     /// `hints` are [`Hints::for_chunk`] of this chunk, when the reader thread
     /// found them (see [`Scanner::wants_hints`]).
@@ -589,21 +590,22 @@ impl Scanner {
         n: usize,
         hints: Option<Hints>,
         out: &mut dyn ScanOutput,
-    ) -> Vec<u8> {
+        spare: impl FnOnce(Vec<u8>),
+    ) {
         let n = n.min(chunk.len().saturating_sub(CHUNK_HEADROOM));
         if n == 0 {
-            return chunk;
+            return spare(chunk);
         }
         let keep = self.keep_from();
         let kept = self.filled - keep;
         if kept > CHUNK_HEADROOM || self.cut.is_some() {
             // A long line is pending: append the ordinary way.
             self.feed(&chunk[CHUNK_HEADROOM..CHUNK_HEADROOM + n], out);
-            return chunk;
+            return spare(chunk);
         }
         let start = CHUNK_HEADROOM - kept;
         chunk[start..CHUNK_HEADROOM].copy_from_slice(&self.buf[keep..self.filled]);
-        let old = std::mem::replace(&mut self.buf, chunk);
+        spare(std::mem::replace(&mut self.buf, chunk));
         self.shift(keep, start);
         self.filled = CHUNK_HEADROOM + n;
         self.stats.bytes += n as u64;
@@ -614,7 +616,6 @@ impl Scanner {
         self.pod_bytes = 0;
         self.process(out);
         self.hints = None;
-        old
     }
 
     /// What the reader thread should do ahead on the next chunk: read pods
@@ -2159,7 +2160,7 @@ fn scan_chunks_counted(source: &str, data: &[u8], cfg: ScanConfig, size: usize, 
         b.resize(CHUNK_HEADROOM + piece.len(), 0);
         b[CHUNK_HEADROOM..].copy_from_slice(piece);
         let hints = Hints::for_chunk(&b, CHUNK_HEADROOM, piece.len(), hint_eighths, kind);
-        spare = s.feed_chunk(b, piece.len(), hints, &mut c);
+        s.feed_chunk(b, piece.len(), hints, &mut c, |b| spare = b);
         kind = s.wants_hints();
     }
     s.finish(&mut c);
