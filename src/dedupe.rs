@@ -19,20 +19,30 @@ use std::hash::{Hash, Hasher};
 
 use crate::record::Record;
 
+/// The container id a fingerprint covers (without its `runtime://` scheme).
+fn fingerprint_id(r: &Record) -> Option<&str> {
+    r.container_id.as_deref().map(crate::parse::util::without_scheme)
+}
+
+/// A record has a fingerprint when something tells its termination apart:
+/// a container id, a pid, a time, or (a docker swarm task's) its task ID.
+fn has_identity(r: &Record) -> bool {
+    let swarm_task = r.format == crate::record::Format::Docker && r.pod.is_some();
+    fingerprint_id(r).is_some()
+        || r.pid.is_some()
+        || r.finished_at.is_some()
+        || r.started_at.is_some()
+        || r.log_time.is_some()
+        || swarm_task
+}
+
 /// The identity of one termination.
 pub fn fingerprint(r: &Record) -> Option<u64> {
-    let id = r.container_id.as_deref().map(crate::parse::util::without_scheme);
-    let time = r.finished_at.as_deref();
-    let swarm_task = r.format == crate::record::Format::Docker && r.pod.is_some();
-    if id.is_none()
-        && r.pid.is_none()
-        && time.is_none()
-        && r.started_at.is_none()
-        && r.log_time.is_none()
-        && !swarm_task
-    {
+    if !has_identity(r) {
         return None;
     }
+    let id = fingerprint_id(r);
+    let time = r.finished_at.as_deref();
     // (The container is left out when a pid identifies the exit: `systemctl
     // status` names the unit only on its header line.)
     let container = if id.is_none() && r.pid.is_some() { None } else { r.container.as_deref() };
@@ -256,18 +266,11 @@ mod tests {
 
     /// `fingerprint` as the tuples' own `Hash` gives it.
     fn by_tuples(r: &Record) -> Option<u64> {
-        let id = r.container_id.as_deref().map(crate::parse::util::without_scheme);
-        let time = r.finished_at.as_deref();
-        let swarm_task = r.format == Format::Docker && r.pod.is_some();
-        if id.is_none()
-            && r.pid.is_none()
-            && time.is_none()
-            && r.started_at.is_none()
-            && r.log_time.is_none()
-            && !swarm_task
-        {
+        if !has_identity(r) {
             return None;
         }
+        let id = fingerprint_id(r);
+        let time = r.finished_at.as_deref();
         let mut h = DefaultHasher::new();
         let container = if id.is_none() && r.pid.is_some() { None } else { r.container.as_deref() };
         (r.namespace.as_deref(), r.pod.as_deref(), container, id, r.pid).hash(&mut h);

@@ -596,12 +596,11 @@ pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)>
     use memchr::memmem::Finder;
     use std::sync::OnceLock;
     static NAME: OnceLock<Finder<'static>> = OnceLock::new();
-    static EXIT: OnceLock<Finder<'static>> = OnceLock::new();
     let value = name_line.strip_prefix(b"Name:")?;
     if trim(value).is_empty() {
         return None; // a pod without a name would take the next `Name:` as its own
     }
-    let upto = EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(body).unwrap_or(body.len());
+    let upto = exit_code_finder().find(body).unwrap_or(body.len());
     let nx = if body.starts_with(b"Name:") {
         0
     } else {
@@ -635,10 +634,13 @@ pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)>
 ///   them resets the count of lines the pod does not understand, which ends
 ///   the pod past that limit).
 pub fn is_inert_pod(pod: &[u8]) -> bool {
-    use memchr::memmem::Finder;
-    use std::sync::OnceLock;
-    static EXIT: OnceLock<Finder<'static>> = OnceLock::new();
-    EXIT.get_or_init(|| Finder::new(b"Exit Code")).find(pod).is_none() && inert_lines(pod)
+    exit_code_finder().find(pod).is_none() && inert_lines(pod)
+}
+
+/// The search for `Exit Code`, which every describe record is under.
+fn exit_code_finder() -> &'static memchr::memmem::Finder<'static> {
+    static EXIT: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    EXIT.get_or_init(|| memchr::memmem::Finder::new(b"Exit Code"))
 }
 
 /// [`is_inert_pod`] of a pod known to hold no `Exit Code`.
