@@ -89,10 +89,25 @@ fn bench_block_parsers(c: &mut Criterion) {
     g.finish();
 }
 
+/// `kubectl describe pods -A` of a mostly healthy cluster: running pods,
+/// and a crashed one every MiB or so.
+fn healthy_describe() -> Vec<u8> {
+    let crashed = fixture("lab-describe-exitscan-lab-pod.txt");
+    let mut running = String::new();
+    for i in 0..3 {
+        running.push_str(&format!("  app-{i}:\n    Container ID:   containerd://{i:064}\n    Image:          registry.local/app:1.0\n    State:          Running\n      Started:      Wed, 25 Nov 2026 06:37:55 +0000\n    Ready:          True\n    Restart Count:  0\n    Environment:    <none>\n"));
+    }
+    let pod = format!("Name:         web-1\nNamespace:    default\nStatus:       Running\nContainers:\n{running}Conditions:\n  Type   Status\n  Ready  True\nEvents:       <none>\n\n");
+    let mut unit = repeat(pod.as_bytes(), 1 << 20);
+    unit.extend_from_slice(&crashed);
+    repeat(&unit, 8 << 20)
+}
+
 fn bench_scan(c: &mut Criterion) {
     let inputs = [
         ("cri", cri_log()),
         ("describe", repeat(&fixture("lab-describe-exitscan-lab-pod.txt"), 8 << 20)),
+        ("describe-mostly-healthy", healthy_describe()),
         ("mixed", repeat(&fixture("edge-mixed.txt"), 8 << 20)),
     ];
     let mut g = c.benchmark_group("scan");

@@ -600,12 +600,20 @@ pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)>
     if trim(value).is_empty() {
         return None; // a pod without a name would take the next `Name:` as its own
     }
-    let upto = exit_code_finder().find(body).unwrap_or(body.len());
+    // The first search for `Exit Code` looks no further than a pod usually
+    // reaches: unbounded, each pod of a long run without one would search
+    // to the end of the chunk (`describe pods -A` of a mostly healthy
+    // cluster: quadratic in the pods per chunk).
+    let window = &body[..body.len().min(EXIT_WINDOW)];
+    let upto = exit_code_finder().find(window).unwrap_or(body.len());
     let nx = if body.starts_with(b"Name:") {
         0
     } else {
         NAME.get_or_init(|| Finder::new(b"\nName:")).find(&body[..upto])? + 1
     };
+    if nx > window.len().saturating_sub(b"Exit Code".len()) && exit_code_finder().find(&body[..nx]).is_some() {
+        return None; // a long pod, with an `Exit Code` past the window
+    }
     let nx_end = nx + memchr::memchr(b'\n', &body[nx..])?;
     // (`Name:r...` is no `Name:` key: fed line by line, it would end the
     // pod and be looked at afresh, not start the next one.)
@@ -636,6 +644,10 @@ pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)>
 pub fn is_inert_pod(pod: &[u8]) -> bool {
     exit_code_finder().find(pod).is_none() && inert_lines(pod)
 }
+
+/// How far [`inert_until`] first looks for an `Exit Code` (kubectl prints a
+/// pod in a few KiB).
+const EXIT_WINDOW: usize = 16 << 10;
 
 /// The search for `Exit Code`, which every describe record is under.
 fn exit_code_finder() -> &'static memchr::memmem::Finder<'static> {
@@ -2421,6 +2433,33 @@ mod tests {
         let deep = |n: usize| format!("Containers:\n{}", "      x\n".repeat(n));
         assert!(is_inert_pod(deep(MAX_UNKNOWN_RUN).as_bytes()));
         assert!(!is_inert_pod(deep(MAX_UNKNOWN_RUN + 1).as_bytes()));
+    }
+
+    /// `inert_until` on pods longer than its first search for `Exit Code`:
+    /// one past that window still rules the pod out, wherever it starts
+    /// (also straddling the window's end); the next pod's never does.
+    #[test]
+    fn inert_until_past_the_exit_window() {
+        let name = b"Name:  web-1";
+        let head = "Namespace:  prod\nContainers:\n  web:\n    State:  Running\n";
+        let next = "Name:  web-2\n    Last State:  Terminated\n      Exit Code:  1\n";
+        let filler = |len: usize| {
+            let mut f = String::new();
+            while f.len() + 16 <= len {
+                f.push_str("Labels:  a=b\n");
+                f.push_str("  x\n");
+            }
+            f
+        };
+        for pad in (EXIT_WINDOW - 64..EXIT_WINDOW + 64).step_by(3).chain([0, 100, 3 * EXIT_WINDOW]) {
+            let pre = format!("{head}{}", filler(pad));
+            let inert = format!("{pre}{next}");
+            let want = (pre.len(), pre.len() + "Name:  web-2".len(), pre.matches('\n').count() as u64);
+            assert_eq!(inert_until(name, inert.as_bytes()), Some(want), "pad {pad}");
+            let exit = format!("{pre}      Exit Code:  1\n{next}");
+            assert_eq!(inert_until(name, exit.as_bytes()), None, "pad {pad}");
+            assert!(is_inert_pod(pre.as_bytes()), "pad {pad}");
+        }
     }
 
     fn run(text: &str) -> Vec<Record> {
