@@ -10,14 +10,29 @@
 //! timestamp, has no fingerprint and is never taken for a repeat, but for a
 //! docker swarm task's: its pod is the task's ID, and a task runs once.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rustc_hash::FxBuildHasher;
+use siphasher::sip::SipHasher13;
 use std::hash::{Hash, Hasher};
 
 use crate::record::Record;
+
+/// The hash of everything written to a watch checkpoint (fingerprints, file
+/// heads and origins): SipHash-1-3 with zero keys, what std's `DefaultHasher`
+/// computes today, pinned here because std leaves its algorithm free to
+/// change between Rust releases (a checkpoint must match across upgrades).
+pub fn stable_hasher() -> SipHasher13 {
+    SipHasher13::new()
+}
+
+/// [`stable_hasher`]'s hash of `t`.
+pub fn stable_hash<T: Hash + ?Sized>(t: &T) -> u64 {
+    let mut h = stable_hasher();
+    t.hash(&mut h);
+    h.finish()
+}
 
 /// The container id a fingerprint covers (without its `runtime://` scheme).
 fn fingerprint_id(r: &Record) -> Option<&str> {
@@ -81,18 +96,18 @@ pub fn fingerprint(r: &Record) -> Option<u64> {
     Some(f.finish())
 }
 
-/// Feeds a [`DefaultHasher`] the bytes `Hash` implementations would, from a
+/// Feeds a [`stable_hasher`] the bytes `Hash` implementations would, from a
 /// buffer (SipHash reads a byte stream: how it is cut into calls does not
 /// change the result).
 struct Feed {
-    h: DefaultHasher,
+    h: SipHasher13,
     buf: [u8; 256],
     n: usize,
 }
 
 impl Feed {
     fn new() -> Feed {
-        Feed { h: DefaultHasher::new(), buf: [0; 256], n: 0 }
+        Feed { h: stable_hasher(), buf: [0; 256], n: 0 }
     }
 
     fn bytes(&mut self, b: &[u8]) {
@@ -149,9 +164,7 @@ impl Feed {
 /// The fingerprint of a record from a followed file that has none of its
 /// own: the file's identity and the record's line in it.
 pub fn origin_fingerprint(origin: u64, r: &Record) -> u64 {
-    let mut h = DefaultHasher::new();
-    (origin, r.line, r.raw_exit_code, r.stated_signal.map(|s| s.0), r.format.as_str()).hash(&mut h);
-    h.finish()
+    stable_hash(&(origin, r.line, r.raw_exit_code, r.stated_signal.map(|s| s.0), r.format.as_str()))
 }
 
 /// A bounded least-recently-seen memory of fingerprints.
@@ -264,6 +277,28 @@ mod tests {
         assert_ne!(fingerprint(&a), fingerprint(&c));
     }
 
+    /// Fingerprints, file heads and file origins are written to watch
+    /// checkpoints: they must not change between builds. These are the
+    /// values every build so far has computed (std's `DefaultHasher` until
+    /// 0.1.0, the same SipHash-1-3 since).
+    #[test]
+    fn persisted_hashes_stay_put() {
+        let mut a = rec(Some("containerd://abc"), Some("2024-01-01T00:00:00Z"), Some(3), State::Terminated);
+        a.namespace = Some("prod".into());
+        a.pod = Some("web-1".into());
+        a.stated_signal = crate::code::Signal::new(9);
+        a.reason = Some("OOMKilled".into());
+        let mut b = rec(None, None, Some(2), State::LastTerminated);
+        b.pid = Some(4242);
+        b.started_at = Some("2024-01-01T00:00:00Z".into());
+        b.log_time = Some("2024-01-01T00:00:01.5Z".into());
+        let got = [fingerprint(&a), fingerprint(&b), Some(origin_fingerprint(77, &b))];
+        assert_eq!(got, [Some(8643181495548433202), Some(16370318727916789207), Some(12550585350655759838)]);
+        // A file's head (its first bytes) and its origin (identity, generation).
+        let (head, origin) = (stable_hash(&b"Name:  web-1\n".to_vec()), stable_hash(&((64769u64, 131_075u64), 2u64)));
+        assert_eq!([head, origin], [10384891393321864399, 18283051491712903704]);
+    }
+
     /// `fingerprint` as the tuples' own `Hash` gives it.
     fn by_tuples(r: &Record) -> Option<u64> {
         if !has_identity(r) {
@@ -271,7 +306,7 @@ mod tests {
         }
         let id = fingerprint_id(r);
         let time = r.finished_at.as_deref();
-        let mut h = DefaultHasher::new();
+        let mut h = stable_hasher();
         let container = if id.is_none() && r.pid.is_some() { None } else { r.container.as_deref() };
         (r.namespace.as_deref(), r.pod.as_deref(), container, id, r.pid).hash(&mut h);
         (r.raw_exit_code, r.stated_signal.map(|s| s.0), r.reason.as_deref()).hash(&mut h);

@@ -204,16 +204,13 @@ struct Tracked {
 const HEAD: usize = 256;
 
 fn head_of(file: &File, size: u64) -> Option<(usize, u64)> {
-    use std::hash::{Hash, Hasher};
     let len = HEAD.min(size as usize);
     if len == 0 {
         return None;
     }
     let mut buf = vec![0u8; len];
     file.read_exact_at(&mut buf, 0).ok()?;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    buf.hash(&mut h);
-    Some((len, h.finish()))
+    Some((len, crate::dedupe::stable_hash(&buf)))
 }
 
 /// Files being followed.
@@ -236,10 +233,7 @@ pub struct FileSet {
 }
 
 fn ctx_with_origin(mut ctx: SourceContext, id: FileId, generation: u64) -> SourceContext {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (id, generation).hash(&mut h);
-    ctx.origin = Some(h.finish());
+    ctx.origin = Some(crate::dedupe::stable_hash(&(id, generation)));
     ctx
 }
 
