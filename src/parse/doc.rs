@@ -236,9 +236,9 @@ struct Frame {
     fields: Fields,
     terms: Vec<Term>,
     /// Docker `State` found under this object.
-    docker: Option<Fields>,
+    docker: Option<Box<Fields>>,
     /// A swarm task's `ContainerStatus` found under this object.
-    task_container: Option<Fields>,
+    task_container: Option<Box<Fields>>,
     /// Records of the containers of a pod's `status`, held until it closes:
     /// pod-level `reason` (Evicted, DeadlineExceeded) may come after them.
     held: Vec<Record>,
@@ -491,7 +491,7 @@ impl Doc {
         // A swarm task's container: its task's `Status` says whether it ended.
         if key == Some("ContainerStatus") && frame.fields.exit_code.is_some() && frame.fields.container_id.is_some() {
             if let Some(p) = self.stack.last_mut() {
-                p.task_container = Some(frame.fields.clone());
+                p.task_container = Some(Box::new(frame.fields.clone()));
             }
         }
         if let Some(c) = frame.task_container.as_ref() {
@@ -519,7 +519,7 @@ impl Doc {
             if exited {
                 if key == Some("State") && !self.stack.is_empty() {
                     if let Some(p) = self.stack.last_mut() {
-                        p.docker = Some(frame.fields.clone());
+                        p.docker = Some(Box::new(frame.fields.clone()));
                     }
                 } else {
                     self.emit_docker(&frame.fields, None);
