@@ -43,6 +43,8 @@
 //!   `State` is `complete`, `failed` or `shutdown` (its `Err`, `task: non-zero
 //!   exit (N)`, is the message).
 
+use std::borrow::Cow;
+
 use crate::code::Signal;
 use crate::parse::util::{self, when};
 use crate::record::{Format, Record, State, Str};
@@ -758,7 +760,7 @@ impl Doc {
                     let (time, n) = python_datetime(&body[i..]);
                     i += n;
                     match time {
-                        Some(t) => self.word(t, body, &mut i, line_no),
+                        Some(t) => self.word(Cow::Owned(t), body, &mut i, line_no),
                         // (A time in an unknown zone is no time.)
                         None => self.pending_key = None,
                     }
@@ -769,7 +771,7 @@ impl Doc {
                         .take_while(|&&c| !matches!(c, b',' | b'}' | b']' | b'{' | b'[' | b':' | b'"'))
                         .count()
                         .max(1);
-                    let w = String::from_utf8_lossy(util::trim(&body[i..i + n])).into_owned();
+                    let w = util::lossy(util::trim(&body[i..i + n]));
                     i += n;
                     self.word(w, body, &mut i, line_no);
                 }
@@ -779,27 +781,25 @@ impl Doc {
     }
 
     /// A string or bare word: a key when a `:` follows, else a value.
-    fn word(&mut self, w: String, body: &[u8], i: &mut usize, line_no: u64) {
+    fn word(&mut self, w: Cow<'_, str>, body: &[u8], i: &mut usize, line_no: u64) {
         let mut j = *i;
         while j < body.len() && matches!(body[j], b' ' | b'\t') {
             j += 1;
         }
         if body.get(j) == Some(&b':') {
             *i = j + 1;
-            self.pending_key = Some(w.into());
+            self.pending_key = Some(Str::from(&*w));
             return;
         }
         if let Some(k) = self.pending_key.take() {
             // JSON's `null` and Python's `None` are no value.
-            if w == "null" || w == "None" {
-                return;
-            }
-            let w = match w.as_str() {
-                "True" => "true".to_string(),
-                "False" => "false".to_string(),
-                _ => w,
+            let w = match &*w {
+                "null" | "None" => return,
+                "True" => "true",
+                "False" => "false",
+                w => w,
             };
-            self.set_field(&k, &w, line_no);
+            self.set_field(&k, w, line_no);
         } else if let Some(top) = self.stack.last_mut() {
             // podman ps: `"Names": ["web"]`, the first one.
             if top.element && top.key.as_deref() == Some("Names") && top.fields.names.is_none() && !w.is_empty() {
@@ -870,10 +870,10 @@ impl Doc {
         if !element {
             self.close_yaml_until(at, false);
         }
-        let key = String::from_utf8_lossy(k).into_owned();
+        let key = util::text(k);
         let v = util::trim(v);
         if v.is_empty() {
-            self.push(Some(key.into()), at, false);
+            self.push(Some(key), at, false);
             return Step::Continue;
         }
         let sc = Scalar::start(key, at, line_no, strip_yaml_comment(v));
@@ -916,7 +916,7 @@ impl Doc {
 /// `"double"` or `'single'` quoted (folded, escapes), or a `|` / `>` block.
 #[derive(Debug)]
 struct Scalar {
-    key: String,
+    key: Str,
     key_indent: usize,
     line: u64,
     style: Style,
@@ -936,8 +936,8 @@ enum Style {
 }
 
 impl Scalar {
-    fn start(key: String, key_indent: usize, line: u64, v: &[u8]) -> Scalar {
-        let t = String::from_utf8_lossy(v);
+    fn start(key: Str, key_indent: usize, line: u64, v: &[u8]) -> Scalar {
+        let t = util::lossy(v);
         let (style, text, done) = if let Some(rest) = t.strip_prefix('"') {
             let done = closing_double(rest).is_some();
             (Style::Double, rest.to_string(), done)
@@ -959,7 +959,7 @@ impl Scalar {
         if self.done || self.text.len() > CAP {
             return false;
         }
-        let b = String::from_utf8_lossy(body);
+        let b = util::lossy(body);
         match self.style {
             Style::Double | Style::Single => {
                 // A line break inside quotes folds to a space, except after `\`.
@@ -989,7 +989,7 @@ impl Scalar {
                     return false;
                 }
                 let ci = *self.content_indent.get_or_insert(indent.max(self.key_indent + 1));
-                let content = String::from_utf8_lossy(line.get(ci.min(line.len())..).unwrap_or_default());
+                let content = util::lossy(line.get(ci.min(line.len())..).unwrap_or_default());
                 let content = content.trim_end_matches('\r');
                 if !self.text.is_empty() || body.is_empty() {
                     let sep = if self.style == Style::Literal || body.is_empty() { '\n' } else { ' ' };
@@ -1123,14 +1123,20 @@ fn looks_json(body: &[u8]) -> bool {
 
 /// Reads a JSON string or a Python string literal starting at `s[0]`, `"`
 /// or `'` (Python's repr quotes a string holding `'` with `"`), its escapes
-/// undone; returns it and the bytes used.
-fn quoted_string(s: &[u8]) -> (String, usize) {
+/// undone; returns it and the bytes used. (Borrowed when it has no escape,
+/// the common case: no allocation.)
+fn quoted_string(s: &[u8]) -> (Cow<'_, str>, usize) {
     let quote = s[0];
+    if let Some(end) = memchr::memchr2(quote, b'\\', &s[1..]).map(|e| e + 1) {
+        if s[end] == quote && end - 1 <= CAP {
+            return (util::lossy(&s[1..end]), end + 1);
+        }
+    }
     let mut out = Vec::new();
     let mut i = 1;
     while i < s.len() {
         match s[i] {
-            b if b == quote => return (String::from_utf8_lossy(&out).into_owned(), i + 1),
+            b if b == quote => return (Cow::Owned(util::lossy(&out).into_owned()), i + 1),
             b'\\' if i + 1 < s.len() => {
                 let c = s[i + 1];
                 i += 2;
@@ -1170,7 +1176,7 @@ fn quoted_string(s: &[u8]) -> (String, usize) {
             }
         }
     }
-    (String::from_utf8_lossy(&out).into_owned(), s.len())
+    (Cow::Owned(util::lossy(&out).into_owned()), s.len())
 }
 
 /// Reads Python's `datetime.datetime(2024, 1, 10, 10, 0, 5, tzinfo=tzutc())`
@@ -1195,7 +1201,7 @@ fn python_datetime(s: &[u8]) -> (Option<String>, usize) {
         }
     }
     let inner = s[b"datetime.datetime(".len()..end].strip_suffix(b")").unwrap_or_default();
-    let inner = String::from_utf8_lossy(inner);
+    let inner = util::lossy(inner);
     let mut nums = Vec::new();
     let mut utc = false;
     for arg in inner.split(',').map(str::trim) {
@@ -1803,10 +1809,19 @@ mod tests {
 
     #[test]
     fn python_literals() {
-        assert_eq!(quoted_string(br"'it\'s \x41\u00e9\n' rest"), ("it's A\u{e9}\n".to_string(), 20));
-        assert_eq!(quoted_string(br#""can't" x"#), ("can't".to_string(), 7));
-        assert_eq!(quoted_string(b"'open"), ("open".to_string(), 5));
-        assert_eq!(quoted_string(br"'\x4'"), ("4".to_string(), 5));
+        let q = |s: &'static [u8]| {
+            let (w, n) = quoted_string(s);
+            (w.into_owned(), n)
+        };
+        assert_eq!(q(br"'it\'s \x41\u00e9\n' rest"), ("it's A\u{e9}\n".to_string(), 20));
+        assert_eq!(q(br#""can't" x"#), ("can't".to_string(), 7));
+        assert_eq!(q(b"'open"), ("open".to_string(), 5));
+        assert_eq!(q(br"'\x4'"), ("4".to_string(), 5));
+        // Without escapes, borrowed (and capped like the long way).
+        assert!(matches!(quoted_string(br#""web-1", x"#), (Cow::Borrowed("web-1"), 7)));
+        let long = format!("\"{}\"", "a".repeat(CAP + 10));
+        assert_eq!(quoted_string(long.as_bytes()), (Cow::Owned("a".repeat(CAP)), CAP + 12));
+        assert_eq!(q(b"\"\""), (String::new(), 2));
         let dt = |s: &str| python_datetime(s.as_bytes());
         assert_eq!(
             dt("datetime.datetime(2024, 1, 5, 2, 26, 3, tzinfo=tzutc())}, x"),

@@ -73,6 +73,19 @@ pub fn text(s: &[u8]) -> Str {
     }
 }
 
+/// `s` as text, borrowed when it is valid UTF-8 ([`String::from_utf8_lossy`],
+/// with [`text`]'s short way for ASCII).
+pub fn lossy(s: &[u8]) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(s) });
+    }
+    match std::str::from_utf8(s) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(s),
+    }
+}
+
 /// `Some(text)` unless `s` is empty after trimming.
 pub fn nonempty(s: &[u8]) -> Option<Str> {
     let s = trim(s);
