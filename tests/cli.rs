@@ -215,3 +215,43 @@ fn passthrough_of_a_large_stream_is_lossless() {
     assert_eq!(recs, records(&run(&["--output", "json", log.to_str().expect("path")])).len());
     assert!(recs > 20);
 }
+
+/// A pipe on stdin is widened to hold a whole read (Linux allows an
+/// unprivileged process 1 MiB by default), so that `cat big.log | exitscan`
+/// reads in large chunks; what flows through is unchanged.
+#[cfg(target_os = "linux")]
+#[test]
+fn stdin_pipe_widened() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::process::{Command, Stdio};
+    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1 << 20);
+    let want = [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18);
+    let mut child = Command::new(bin())
+        .args(["--output", "json", "-"])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run exitscan");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let fd = stdin.as_raw_fd();
+    // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.
+    let size = || unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    assert_eq!(size(), 64 << 10, "a new pipe holds 64 KiB");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while size() != want && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(size(), want, "pipe size once exitscan reads it");
+    let input = std::fs::read("examples/oomkilled.txt").expect("example");
+    stdin.write_all(&input).expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(records(&out).len(), 1);
+}
