@@ -255,3 +255,22 @@ fn stdin_pipe_widened() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(records(&out).len(), 1);
 }
+
+/// UTF-16 with a byte order mark (PowerShell's `>` writes UTF-16LE) reads
+/// like the same text in UTF-8, across many transcoding buffers and reads.
+#[test]
+fn utf16_reads_like_utf8() {
+    let pod = std::fs::read_to_string("examples/oomkilled.txt").expect("example");
+    let text = pod.repeat(2000);
+    let want = run_stdin(&["--output", "json", "-"], text.as_bytes());
+    assert_eq!(want.status.code(), Some(0), "{}", stderr(&want));
+    assert_eq!(records(&want).len(), 2000);
+    let le: Vec<u8> = [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let be: Vec<u8> = [0xfe, 0xff].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    assert!(le.len() > 4 << 20);
+    for (name, bytes) in [("le", le), ("be", be)] {
+        let got = run_stdin(&["--output", "json", "-"], &bytes);
+        assert_eq!(got.status.code(), Some(0), "{name}: {}", stderr(&got));
+        assert!(got.stdout == want.stdout, "{name}: output differs from UTF-8's");
+    }
+}
