@@ -274,3 +274,41 @@ fn utf16_reads_like_utf8() {
         assert!(got.stdout == want.stdout, "{name}: output differs from UTF-8's");
     }
 }
+
+/// Many small files (read on the scanning thread, one buffer for all) and a
+/// large one between them (read ahead on a thread of its own): every record
+/// of every file, each named by its file, in the order the files were given.
+#[test]
+fn many_small_files_and_a_large_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pod = std::fs::read_to_string("examples/oomkilled.txt").expect("example");
+    let mut names = Vec::new();
+    for i in 0..300 {
+        let path = dir.path().join(format!("pod-{i:03}.txt"));
+        let text = if i == 150 {
+            // Larger than a read (768 KiB): 600 pods.
+            pod.repeat(600)
+        } else {
+            format!("{pod}2024-01-28T09:00:0{}Z stdout F web-{i} exited with code {}\n", i % 10, i % 7)
+        };
+        std::fs::write(&path, text).expect("write");
+        names.push(path.display().to_string());
+    }
+    let args: Vec<&str> = ["--output", "json"].into_iter().chain(names.iter().map(String::as_str)).collect();
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 299 * 2 + 600);
+    let mut want = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let n = if i == 150 { 600 } else { 2 };
+        want.extend(std::iter::repeat_n(name.as_str(), n));
+    }
+    let got: Vec<&str> = recs.iter().map(|r| r["source"].as_str().unwrap_or_default()).collect();
+    assert_eq!(got, want);
+    // Each small file's own line, after its pod: its code.
+    let codes: Vec<i64> =
+        recs.iter().filter(|r| r["format"] != "describe").filter_map(|r| r["raw_exit_code"].as_i64()).collect();
+    let want: Vec<i64> = (0..300).filter(|&i| i != 150).map(|i| i % 7).collect();
+    assert_eq!(codes, want);
+}
