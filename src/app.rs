@@ -153,7 +153,7 @@ fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>)
     }
 }
 
-/// Opens a source; `-` is standard input. A stream that starts with a
+/// Opens a source; `-` is standard input. Gzip is decompressed. A stream that starts with a
 /// UTF-16 byte order mark (Windows PowerShell's `>` writes UTF-16LE) is read
 /// as UTF-8, and a UTF-8 one is dropped (`Name:` starts its line again);
 /// anything else passes through as it is, byte for byte.
@@ -161,7 +161,21 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if path.as_os_str() == "-" {
         let stdin = io::stdin();
         widen_pipe(&stdin);
-        return Ok(Box::new(by_bom(stdin)));
+        // (The two bytes read to tell gzip apart go first.)
+        let mut magic = Vec::with_capacity(2);
+        let mut s = stdin.lock();
+        while magic.len() < 2 {
+            let mut b = [0u8; 2];
+            match s.read(&mut b[..2 - magic.len()]) {
+                Ok(0) => break,
+                Ok(n) => magic.extend_from_slice(&b[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("-: {}", io_reason(&e))),
+            }
+        }
+        drop(s);
+        let gz = magic == GZIP_MAGIC;
+        return Ok(decoded(io::Cursor::new(magic).chain(stdin), gz));
     }
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     if meta.is_dir() {
@@ -174,8 +188,30 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     let f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     if meta.file_type().is_fifo() {
         widen_pipe(&f);
+        return Ok(Box::new(by_bom(f)));
     }
-    Ok(Box::new(by_bom(f)))
+    let mut magic = [0u8; 2];
+    let gz = {
+        use std::os::unix::fs::FileExt;
+        matches!(f.read_at(&mut magic, 0), Ok(2)) && magic == GZIP_MAGIC
+    };
+    Ok(decoded(f, gz))
+}
+
+/// The first bytes of a gzip stream (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `r` as text: decompressed when it is gzip (kubelet compresses rotated
+/// container logs, `0.log.20240128-090511.gz`; `zcat -f` tells them apart
+/// the same way, by their first bytes, whatever the name), then by its byte
+/// order mark ([`by_bom`]). A gzip stream cut short or corrupt ends the
+/// source with the decoder's error, after the records before it.
+fn decoded<R: Read + Send + 'static>(r: R, gz: bool) -> Box<dyn Read + Send> {
+    if gz {
+        Box::new(by_bom(flate2::read::MultiGzDecoder::new(r)))
+    } else {
+        Box::new(by_bom(r))
+    }
 }
 
 /// Makes a pipe we read from hold a whole read (1 MiB, or what the system

@@ -312,3 +312,43 @@ fn many_small_files_and_a_large_one() {
     let want: Vec<i64> = (0..300).filter(|&i| i != 150).map(|i| i % 7).collect();
     assert_eq!(codes, want);
 }
+
+/// Gzip (kubelet's compressed rotations) is read decompressed, from a file
+/// whatever its name and from stdin; one cut short gives the records before
+/// the cut and an error naming the file.
+#[test]
+fn gzip_read_decompressed() {
+    use std::io::Write;
+    let pod = std::fs::read_to_string("examples/oomkilled.txt").expect("example");
+    let text = pod.repeat(400);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let strip = |o: &std::process::Output| -> Vec<serde_json::Value> {
+        records(o)
+            .into_iter()
+            .map(|mut r| {
+                r["source"] = serde_json::Value::Null;
+                r
+            })
+            .collect()
+    };
+    let want = strip(&run_stdin(&["--output", "json", "-"], text.as_bytes()));
+    assert_eq!(want.len(), 400);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("0.log.20240128-090511");
+    std::fs::write(&file, &gz).expect("write");
+    let from_file = run(&["--output", "json", file.to_str().expect("utf-8 path")]);
+    assert_eq!(from_file.status.code(), Some(0), "{}", stderr(&from_file));
+    assert_eq!(strip(&from_file), want);
+    assert_eq!(strip(&run_stdin(&["--output", "json", "-"], &gz)), want);
+
+    let cut = dir.path().join("cut.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).expect("write");
+    let out = run(&["--output", "json", cut.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cut.gz: "), "{}", stderr(&out));
+    let got = strip(&out);
+    assert!(got.len() > 100 && got.len() < 400, "{} records", got.len());
+    assert_eq!(got[..], want[..got.len()]);
+}
