@@ -19,7 +19,8 @@ docker ps/inspect/events, kubectl get pods tables, pod JSON/YAML, crictl inspect
 supervisord logs, kernel OOM-killer lines; kubectl describe of other kinds (Tekton TaskRuns); \
 job and platform messages (Argo, Tekton, Spark, Airflow, Jenkins, GitLab, ECS, AWS Batch, Azure \
 Container Instances, Nomad, docker swarm, Heroku, Render, Fly); log records exported as JSON \
-(journalctl -o json, gcloud logging read). The README lists each format.
+(journalctl -o json, gcloud logging read). The README lists each format. Gzip (kubelet's \
+rotated 0.log.<time>.gz) is decompressed, UTF-16 with a byte order mark read as UTF-8.
 
 Examples:
   kubectl describe pod web-7f9c | exitscan
