@@ -224,20 +224,12 @@ fn passthrough_of_a_large_stream_is_lossless() {
 fn stdin_pipe_widened() {
     use std::io::Write;
     use std::os::fd::AsRawFd;
-    use std::process::{Command, Stdio};
     let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(1 << 20);
     let want = [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18);
-    let mut child = Command::new(bin())
-        .args(["--output", "json", "-"])
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run exitscan");
+    let mut child = spawn_piped(&["--output", "json", "-"]);
     let mut stdin = child.stdin.take().expect("stdin");
     let fd = stdin.as_raw_fd();
     // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.

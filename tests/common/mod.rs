@@ -23,16 +23,21 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).current_dir(repo()).output().expect("run exitscan")
 }
 
-pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(bin())
+/// exitscan started with `args`, its stdin, stdout and stderr pipes.
+pub fn spawn_piped(args: &[&str]) -> std::process::Child {
+    Command::new(bin())
         .args(args)
         .current_dir(repo())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn exitscan");
+        .expect("spawn exitscan")
+}
+
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().expect("stdin");
     let data = input.to_vec();
     let writer = std::thread::spawn(move || {
