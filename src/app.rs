@@ -153,29 +153,18 @@ fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>)
     }
 }
 
-/// Opens a source; `-` is standard input. Gzip is decompressed. A stream that starts with a
-/// UTF-16 byte order mark (Windows PowerShell's `>` writes UTF-16LE) is read
-/// as UTF-8, and a UTF-8 one is dropped (`Name:` starts its line again);
-/// anything else passes through as it is, byte for byte.
+/// Opens a source; `-` is standard input. Gzip is decompressed. A stream
+/// that starts with a UTF-16 byte order mark (Windows PowerShell's `>` writes
+/// UTF-16LE) is read as UTF-8, and a UTF-8 one is dropped (`Name:` starts its
+/// line again); anything else passes through as it is, byte for byte.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if path.as_os_str() == "-" {
         let stdin = io::stdin();
         widen_pipe(&stdin);
-        // (The two bytes read to tell gzip apart go first.)
-        let mut magic = Vec::with_capacity(2);
-        let mut s = stdin.lock();
-        while magic.len() < 2 {
-            let mut b = [0u8; 2];
-            match s.read(&mut b[..2 - magic.len()]) {
-                Ok(0) => break,
-                Ok(n) => magic.extend_from_slice(&b[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("-: {}", io_reason(&e))),
-            }
-        }
-        drop(s);
-        let gz = magic == GZIP_MAGIC;
-        return Ok(decoded(io::Cursor::new(magic).chain(stdin), gz));
+        let head = sniff(&mut stdin.lock()).map_err(|e| format!("-: {}", io_reason(&e)))?;
+        let kind = Encoding::of(&head);
+        // (The bytes read to tell it apart go first.)
+        return Ok(decoded(io::Cursor::new(head).chain(stdin), kind));
     }
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     if meta.is_dir() {
@@ -185,32 +174,77 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if meta.file_type().is_socket() {
         return Err(format!("{}: is a socket, not something to read", path.display()));
     }
-    let f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    let mut f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     if meta.file_type().is_fifo() {
         widen_pipe(&f);
-        return Ok(Box::new(by_bom(f)));
+        let head = sniff(&mut f).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        let kind = Encoding::of(&head);
+        return Ok(decoded(io::Cursor::new(head).chain(f), kind));
     }
-    let mut magic = [0u8; 2];
-    let gz = {
+    // (A file's first bytes are read where they are, leaving its offset.)
+    let mut head = [0u8; 3];
+    let n = {
         use std::os::unix::fs::FileExt;
-        matches!(f.read_at(&mut magic, 0), Ok(2)) && magic == GZIP_MAGIC
+        f.read_at(&mut head, 0).unwrap_or(0)
     };
-    Ok(decoded(f, gz))
+    Ok(decoded(f, Encoding::of(&head[..n])))
 }
 
-/// The first bytes of a gzip stream (RFC 1952).
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// What a stream's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// gzip (RFC 1952: `1f 8b`).
+    Gzip,
+    /// A byte order mark: UTF-8 (`ef bb bf`), UTF-16LE (`ff fe`) or BE (`fe ff`).
+    Bom,
+    /// Anything else: bytes as they are.
+    Plain,
+}
+
+impl Encoding {
+    fn of(head: &[u8]) -> Encoding {
+        match head {
+            [0x1f, 0x8b, ..] => Encoding::Gzip,
+            [0xef, 0xbb, 0xbf, ..] | [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => Encoding::Bom,
+            _ => Encoding::Plain,
+        }
+    }
+}
+
+/// The first bytes of a stream, as many as [`Encoding::of`] needs: reading
+/// stops as soon as they can start no signature, so a line typed at a
+/// terminal is not held back waiting for a third byte.
+fn sniff(r: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(3);
+    let undecided = |h: &[u8]| match h {
+        [] => true,
+        [b] => matches!(b, 0x1f | 0xef | 0xff | 0xfe),
+        [0xef, 0xbb] => true,
+        _ => false,
+    };
+    while undecided(&head) {
+        let mut b = [0u8; 1];
+        match r.read(&mut b) {
+            Ok(0) => break,
+            Ok(_) => head.push(b[0]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(head)
+}
 
 /// `r` as text: decompressed when it is gzip (kubelet compresses rotated
 /// container logs, `0.log.20240128-090511.gz`; `zcat -f` tells them apart
-/// the same way, by their first bytes, whatever the name), then by its byte
-/// order mark ([`by_bom`]). A gzip stream cut short or corrupt ends the
-/// source with the decoder's error, after the records before it.
-fn decoded<R: Read + Send + 'static>(r: R, gz: bool) -> Box<dyn Read + Send> {
-    if gz {
-        Box::new(by_bom(flate2::read::MultiGzDecoder::new(r)))
-    } else {
-        Box::new(by_bom(r))
+/// the same way, by their first bytes, whatever the name), decoded by its
+/// byte order mark ([`by_bom`]) when it has one, else as it is. A gzip stream
+/// cut short or corrupt ends the source with the decoder's error, after the
+/// records before it.
+fn decoded<R: Read + Send + 'static>(r: R, kind: Encoding) -> Box<dyn Read + Send> {
+    match kind {
+        Encoding::Gzip => Box::new(by_bom(flate2::read::MultiGzDecoder::new(r))),
+        Encoding::Bom => Box::new(by_bom(r)),
+        Encoding::Plain => Box::new(r),
     }
 }
 
@@ -239,9 +273,9 @@ fn widen_pipe(fd: &impl std::os::fd::AsRawFd) {
 ///
 /// UTF-16 is transcoded 256 KiB at a time (the crate's default, 8 KiB, made
 /// each read a chunk of its own: 50 MB of UTF-16 describe output took 31,000
-/// hand-overs between threads). The buffer is allocated zeroed and only
-/// written when transcoding: a UTF-8 stream is read straight through and
-/// leaves its pages untouched.
+/// hand-overs between threads). Plain text never comes here
+/// ([`Encoding::of`]), so a run over many small files allocates no such
+/// buffer per file.
 fn by_bom<R: Read>(r: R) -> encoding_rs_io::DecodeReaderBytes<R, Vec<u8>> {
     const TRANSCODE: usize = 256 << 10;
     let mut b = encoding_rs_io::DecodeReaderBytesBuilder::new();
