@@ -47,8 +47,11 @@ pub fn trim(s: &[u8]) -> &[u8] {
 }
 
 pub fn trim_start(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&b| is_blank(b) || b == b'\r').count();
-    &s[n..]
+    // (Indentation is spaces, skipped 8 at a time; pretty JSON indents its
+    // lines 12 to 24.)
+    let k = spaces(s);
+    let n = s[k..].iter().take_while(|&&b| is_blank(b) || b == b'\r').count();
+    &s[k + n..]
 }
 
 pub fn trim_end(s: &[u8]) -> &[u8] {
@@ -579,6 +582,14 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, ..Default::default() })]
+
+        /// `trim_start` skips what the byte-at-a-time definition skips.
+        #[test]
+        fn trim_start_like_bytes(s in "[ \t\rx]{0,40}") {
+            let b = s.as_bytes();
+            let n = b.iter().take_while(|&&c| is_blank(c) || c == b'\r').count();
+            proptest::prop_assert_eq!(trim_start(b), &b[n..]);
+        }
 
         /// The short way through `rfc1123` agrees with the general parser,
         /// wrong weekdays and impossible dates included.
