@@ -234,7 +234,9 @@ fn stdin_pipe_widened() {
     let fd = stdin.as_raw_fd();
     // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.
     let size = || unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
-    assert_eq!(size(), 64 << 10, "a new pipe holds 64 KiB");
+    // (64 KiB by default; one page once the user's pipes pass
+    // `pipe-user-pages-soft`.)
+    assert!(size() < want, "a new pipe is smaller than a read: {}", size());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while size() != want && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(5));
