@@ -157,16 +157,14 @@ fn run_explain(what: &str, output: OutputArg, lang: Lang, config: Option<&Path>)
 /// that starts with a UTF-16 byte order mark (Windows PowerShell's `>` writes
 /// UTF-16LE) is read as UTF-8, and a UTF-8 one is dropped (`Name:` starts its
 /// line again); anything else passes through as it is, byte for byte.
-pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
+pub fn open(path: &Path) -> Result<Source, String> {
+    let failed = |e: io::Error| format!("{}: {}", path.display(), io_reason(&e));
     if path.as_os_str() == "-" {
         let stdin = io::stdin();
         widen_pipe(&stdin);
-        let head = sniff(&mut stdin.lock()).map_err(|e| format!("-: {}", io_reason(&e)))?;
-        let kind = Encoding::of(&head);
-        // (The bytes read to tell it apart go first.)
-        return Ok(decoded(io::Cursor::new(head).chain(stdin), kind));
+        return Ok(Source { reader: sniffed(stdin).map_err(failed)?, file_len: None });
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    let meta = std::fs::metadata(path).map_err(failed)?;
     if meta.is_dir() {
         return Err(format!("{}: is a directory (give files, or use `exitscan watch DIR`)", path.display()));
     }
@@ -174,12 +172,10 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
     if meta.file_type().is_socket() {
         return Err(format!("{}: is a socket, not something to read", path.display()));
     }
-    let mut f = File::open(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    let f = File::open(path).map_err(failed)?;
     if meta.file_type().is_fifo() {
         widen_pipe(&f);
-        let head = sniff(&mut f).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
-        let kind = Encoding::of(&head);
-        return Ok(decoded(io::Cursor::new(head).chain(f), kind));
+        return Ok(Source { reader: sniffed(f).map_err(failed)?, file_len: None });
     }
     // (A file's first bytes are read where they are, leaving its offset.)
     let mut head = [0u8; 3];
@@ -187,7 +183,23 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, String> {
         use std::os::unix::fs::FileExt;
         f.read_at(&mut head, 0).unwrap_or(0)
     };
-    Ok(decoded(f, Encoding::of(&head[..n])))
+    let file_len = meta.is_file().then_some(meta.len());
+    Ok(Source { reader: decoded(f, Encoding::of(&head[..n])), file_len })
+}
+
+/// An opened source.
+pub struct Source {
+    pub reader: Box<dyn Read + Send>,
+    /// The length of a regular file when it was opened.
+    pub file_len: Option<u64>,
+}
+
+/// [`decoded`] of a stream that cannot be read twice (stdin, a FIFO): the
+/// bytes [`sniff`] read to tell it apart go first.
+fn sniffed<R: Read + Send + 'static>(mut r: R) -> io::Result<Box<dyn Read + Send>> {
+    let head = sniff(&mut r)?;
+    let kind = Encoding::of(&head);
+    Ok(decoded(io::Cursor::new(head).chain(r), kind))
 }
 
 /// What a stream's first bytes say it is.
@@ -224,14 +236,22 @@ fn sniff(r: &mut impl Read) -> io::Result<Vec<u8>> {
     };
     while undecided(&head) {
         let mut b = [0u8; 1];
-        match r.read(&mut b) {
-            Ok(0) => break,
-            Ok(_) => head.push(b[0]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        if read_retrying(r, &mut b)? == 0 {
+            break;
         }
+        head.push(b[0]);
     }
     Ok(head)
+}
+
+/// `r.read(buf)`, again when a signal interrupted it.
+fn read_retrying(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
 }
 
 /// `r` as text: decompressed when it is gzip (kubelet compresses rotated
@@ -513,8 +533,8 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let mut reader = match open(path) {
-            Ok(r) => r,
+        let Source { mut reader, file_len } = match open(path) {
+            Ok(s) => s,
             Err(e) => {
                 out.push(Msg::Error(e));
                 continue;
@@ -526,7 +546,7 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
         let mut scanner = Scanner::new(name, cfg.clone());
         let base = total;
         let want = CHUNK_HEADROOM + cfg.read_size.max(1);
-        if path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() < want as u64) {
+        if file_len.is_some_and(|len| len < want as u64) {
             // A file smaller than a read gains nothing from reading ahead:
             // a thread, a fresh buffer and hand-overs each cost more than
             // scanning it (17,576 files of 1.6 KB took 6 CPU-seconds, now 0.6).
@@ -557,12 +577,7 @@ fn produce(files: &[PathBuf], cfg: &ScanConfig, mut out: Batcher, stop: &AtomicB
                     // data is mostly never touched, and costs no RSS.
                     b = vec![0; want];
                 }
-                let r = loop {
-                    match reader.read(&mut b[CHUNK_HEADROOM..want]) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        r => break r,
-                    }
-                };
+                let r = read_retrying(&mut *reader, &mut b[CHUNK_HEADROOM..want]);
                 let last = !matches!(r, Ok(n) if n > 0);
                 let msg = r.map(|n| {
                     let kind = HintKind::from_u8(wants_hints.load(Ordering::Relaxed));
@@ -638,12 +653,7 @@ fn read_inline(
 ) {
     loop {
         let mut b = spare.take().filter(|b| b.len() >= want).unwrap_or_else(|| vec![0; want]);
-        let r = loop {
-            match reader.read(&mut b[CHUNK_HEADROOM..want]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => break r,
-            }
-        };
+        let r = read_retrying(reader, &mut b[CHUNK_HEADROOM..want]);
         match r {
             Ok(0) => {
                 *spare = Some(b);

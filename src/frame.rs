@@ -513,7 +513,7 @@ fn syslog_time(i: &[u8]) -> IResult<&[u8], &[u8]> {
 #[cfg(test)]
 mod tests {
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, failure_persistence: None, ..Default::default() })]
         /// The short way reads the timestamps nom's parser reads, of the
         /// same length, and no others.
         #[test]

@@ -63,26 +63,23 @@ pub fn trim_end(s: &[u8]) -> &[u8] {
 pub fn text(s: &[u8]) -> Str {
     const CAP: usize = 4096;
     let s = if s.len() > CAP { &s[..CAP] } else { s };
+    match lossy(s) {
+        std::borrow::Cow::Borrowed(t) => Str::from(t),
+        std::borrow::Cow::Owned(t) => Str::from(t),
+    }
+}
+
+/// `s` as text, borrowed when it is valid UTF-8 ([`String::from_utf8_lossy`]'s
+/// answer, found the short way).
+#[inline]
+pub fn lossy(s: &[u8]) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         // SAFETY: ASCII is UTF-8. (`is_ascii` reads short text a word at a
         // time, where `from_utf8` goes a byte at a time below 16 bytes:
         // names, reasons and ids are mostly that short.)
-        return Str::from(unsafe { std::str::from_utf8_unchecked(s) });
-    }
-    // (The lossy path goes chunk by chunk and is only needed for invalid text.)
-    match std::str::from_utf8(s) {
-        Ok(t) => Str::from(t),
-        Err(_) => Str::from(String::from_utf8_lossy(s)),
-    }
-}
-
-/// `s` as text, borrowed when it is valid UTF-8 ([`String::from_utf8_lossy`],
-/// with [`text`]'s short way for ASCII).
-pub fn lossy(s: &[u8]) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
-        // SAFETY: ASCII is UTF-8.
         return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(s) });
     }
+    // (The lossy path goes chunk by chunk and is only needed for invalid text.)
     match std::str::from_utf8(s) {
         Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(s),
