@@ -387,22 +387,39 @@ pub mod when {
         if s[19] != b':' || s[22] != b':' {
             return None;
         }
-        let three = |at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], 0]);
+        // Three letters as one number, to compare names whole.
+        const fn w3(b: &[u8; 3]) -> u32 {
+            u32::from_le_bytes([b[0], b[1], b[2], 0])
+        }
+        let at3 = |at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], 0]);
         // (The general parser reads the weekday without checking it.)
-        const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-        let wd = three(0);
-        if !DAYS.iter().any(|d| u32::from_le_bytes([d[0], d[1], d[2], 0]) == wd) {
+        const DAYS: [u32; 7] = [w3(b"Mon"), w3(b"Tue"), w3(b"Wed"), w3(b"Thu"), w3(b"Fri"), w3(b"Sat"), w3(b"Sun")];
+        if !DAYS.contains(&at3(0)) {
             return None;
         }
-        const MONTHS: [&[u8; 3]; 12] =
-            [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-        let mo = three(8);
-        let month = 1 + MONTHS.iter().position(|m| u32::from_le_bytes([m[0], m[1], m[2], 0]) == mo)? as u32;
-        let digit = |at: usize| s[at].is_ascii_digit().then(|| u32::from(s[at] - b'0'));
-        let two = |at: usize| Some(digit(at)? * 10 + digit(at + 1)?);
-        let (day, year) = (two(5)?, two(12)? * 100 + two(14)?);
-        let (h, m, sec) = (two(17)?, two(20)?, two(23)?);
-        if !(1900..=2099).contains(&year) || h > 23 || m > 59 || sec > 59 {
+        const MONTHS: [u32; 12] = [
+            w3(b"Jan"),
+            w3(b"Feb"),
+            w3(b"Mar"),
+            w3(b"Apr"),
+            w3(b"May"),
+            w3(b"Jun"),
+            w3(b"Jul"),
+            w3(b"Aug"),
+            w3(b"Sep"),
+            w3(b"Oct"),
+            w3(b"Nov"),
+            w3(b"Dec"),
+        ];
+        let month = 1 + MONTHS.iter().position(|&m| m == at3(8))? as u32;
+        let mm = [b'0' + (month / 10) as u8, b'0' + (month % 10) as u8];
+        let d = |at: usize| s[at].is_ascii_digit();
+        if !(d(5) && d(6) && d(12) && d(13) && d(14) && d(15) && d(17) && d(18) && d(20) && d(21) && d(23) && d(24)) {
+            return None;
+        }
+        let two = |at: usize| u32::from(s[at] - b'0') * 10 + u32::from(s[at + 1] - b'0');
+        let (day, year) = (two(5), two(12) * 100 + two(14));
+        if !(1900..=2099).contains(&year) || two(17) > 23 || two(20) > 59 || two(23) > 59 {
             return None;
         }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
@@ -415,13 +432,14 @@ pub mod when {
         if !(1..=days).contains(&day) {
             return None;
         }
-        let mut out = *b"0000-00-00T00:00:00Z";
-        out[..4].copy_from_slice(&s[12..16]);
-        for (at, v) in [(5, month), (8, day), (11, h), (14, m), (17, sec)] {
-            out[at] = b'0' + (v / 10) as u8;
-            out[at + 1] = b'0' + (v % 10) as u8;
+        let out = [
+            s[12], s[13], s[14], s[15], b'-', mm[0], mm[1], b'-', s[5], s[6], b'T', s[17], s[18], b':', s[20], s[21],
+            b':', s[23], s[24], b'Z',
+        ];
+        match super::lossy(&out) {
+            std::borrow::Cow::Borrowed(t) => Some(super::Str::from(t)),
+            std::borrow::Cow::Owned(_) => None,
         }
-        std::str::from_utf8(&out).ok().map(super::Str::from)
     }
 
     /// Go's `time.Time.String()`: `2019-05-16 22:04:19.073921379 +0000 UTC`.
