@@ -460,7 +460,9 @@ fn is_state_line_key(k: &[u8]) -> Option<State> {
 }
 
 fn is_state_line_start(body: &[u8]) -> bool {
-    key_end(body).is_some_and(|e| is_state_line_key(&body[..e]).is_some())
+    // (Every State line key starts with `S` or `L`: other lines, such as
+    // the `Labels:` values under the pod's keys, need no key read.)
+    matches!(body.first(), Some(b'S' | b'L')) && key_end(body).is_some_and(|e| is_state_line_key(&body[..e]).is_some())
 }
 
 /// True for a container field line (without its indentation) that only
@@ -2304,6 +2306,13 @@ mod tests {
         #[test]
         fn known_keys_read_like_bytes(body in key_text()) {
             prop_assert_eq!(key_end(&body), key_end_bytewise(&body));
+        }
+
+        /// Telling State lines by their first letter first changes no answer.
+        #[test]
+        fn state_line_starts_like_keys(body in key_text()) {
+            let by_key = key_end(&body).is_some_and(|e| is_state_line_key(&body[..e]).is_some());
+            prop_assert_eq!(is_state_line_start(&body), by_key);
         }
 
         /// A key guessed from the key before it is what looking it up gives,
