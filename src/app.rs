@@ -276,6 +276,11 @@ fn decoded<R: Read + Send + 'static>(r: R, kind: Encoding) -> Box<dyn Read + Sen
 /// of container log took three times the CPU). Nothing waits for a pipe to
 /// fill: a read still returns what is there. Not a pipe, or not allowed:
 /// left as it is.
+///
+/// Standard output too, when it is a pipe (`exitscan ... | jq`): the writer
+/// hands over 256 KiB at a time, which a default pipe takes in four
+/// blocking pieces (1 GiB of describe into `| cat`: 9,900 voluntary context
+/// switches, 3,900 with the pipe widened).
 fn widen_pipe(fd: &impl std::os::fd::AsRawFd) {
     #[cfg(target_os = "linux")]
     for size in [1 << 20, 1 << 19, 1 << 18] {
@@ -339,6 +344,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32, AppError> {
     };
 
     let stdout = io::stdout();
+    widen_pipe(&stdout);
     let writer = RecordWriter::new(st.output, stdout.lock());
     let mut pipe = Pipeline::new(st.kb.clone(), st.lang, Dedupe::new(st.dedupe_size), writer, metrics.clone());
     let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };

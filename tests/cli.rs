@@ -250,6 +250,35 @@ fn stdin_pipe_widened() {
     assert_eq!(records(&out).len(), 1);
 }
 
+/// A pipe exitscan writes its records into is widened too, before the
+/// first record: the size read from our end of the real pipe.
+#[test]
+fn stdout_pipe_widened() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1 << 20);
+    let want = [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18);
+    let mut child = spawn_piped(&["--output", "json", "-"]);
+    let mut stdout = child.stdout.take().expect("stdout");
+    let fd = stdout.as_raw_fd();
+    // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.
+    let size = || unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    let input = std::fs::read("examples/oomkilled.txt").expect("example");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&input).expect("write");
+    drop(stdin);
+    let mut out = Vec::new();
+    stdout.read_to_end(&mut out).expect("read");
+    // (The pipe outlives the child while we hold its read end.)
+    assert_eq!(size(), want, "pipe size after exitscan wrote into it");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "{}", String::from_utf8_lossy(&out));
+}
+
 /// UTF-16 with a byte order mark (PowerShell's `>` writes UTF-16LE) reads
 /// like the same text in UTF-8, across many transcoding buffers and reads.
 #[test]
