@@ -421,7 +421,7 @@ fn find_sub<'a>(hay: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
     if needle.is_empty() {
         return None;
     }
-    memchr::memmem::find(hay, needle).map(|at| &hay[at..at + needle.len()])
+    crate::parse::util::find(hay, needle).map(|at| &hay[at..at + needle.len()])
 }
 
 /// `<RFC3339Nano> <msg>` (`docker logs -t`, `kubectl logs --timestamps`),
