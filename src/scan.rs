@@ -360,9 +360,19 @@ impl Hints {
         let mut ls = mid + name.find(data.get(mid..)?)? + 1;
         let esc = memchr::memchr(0x1b, &data[ls..]).map_or(n, |e| ls + e);
         let mut pods = Vec::new();
+        // How far from the start of `data` no `Exit Code` starts (see `inert_until`).
+        let mut clear = 0usize;
         while let Some(le) = memchr::memchr(b'\n', &data[ls..esc]).map(|e| ls + e) {
             let line = &data[ls..le];
-            match Describe::read_whole_or_inert(line.strip_suffix(b"\r").unwrap_or(line), 0, &data[le + 1..esc]) {
+            let mut known = clear.saturating_sub(le + 1);
+            let whole = Describe::read_whole_or_inert(
+                line.strip_suffix(b"\r").unwrap_or(line),
+                0,
+                &data[le + 1..esc],
+                &mut known,
+            );
+            clear = le + 1 + known;
+            match whole {
                 Some((pod, (at, end, lines))) => {
                     let next_ls = le + 1 + at;
                     pods.push(WholePod {
@@ -940,6 +950,8 @@ impl Scanner {
                 // `kubectl describe pods` prints pod after pod: this `Name:`
                 // line starts the next one.
                 let mut ls = ls;
+                // How far into the buffer no `Exit Code` starts (see `inert_until`).
+                let mut clear = 0usize;
                 loop {
                     // A pod laid out as kubectl prints it is read in one go
                     // (here, or already by the reader thread).
@@ -949,7 +961,10 @@ impl Scanner {
                             let line = &self.buf[ls..le];
                             let line = line.strip_suffix(b"\r").unwrap_or(line);
                             let body = self.buf.get(le + 1..esc).unwrap_or_default();
-                            match Describe::read_whole_or_inert(line, self.line_no, body) {
+                            let mut known = clear.saturating_sub(le + 1);
+                            let whole = Describe::read_whole_or_inert(line, self.line_no, body, &mut known);
+                            clear = le + 1 + known;
+                            match whole {
                                 Some((d, (at, end, n))) => (d, Some((le + 1 + at, le + 1 + end, n))),
                                 None => (Describe::starting_with(line, self.line_no), None),
                             }

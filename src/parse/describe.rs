@@ -594,7 +594,12 @@ pub fn is_object_start(line: &[u8]) -> bool {
 /// [`is_inert_pod`] and that line is complete in `body`. Pods with a
 /// termination, the common case, are ruled out by one search for the first
 /// `Exit Code`.
-pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)> {
+///
+/// `clear` is how many bytes at the start of `body` are known to hold no
+/// start of an `Exit Code` (0 when nothing is known); it is moved on to
+/// what the search found out, for the caller to hand on to the next pod
+/// (whose text it overlaps: the search looks a window ahead, past the pod).
+pub fn inert_until(name_line: &[u8], body: &[u8], clear: &mut usize) -> Option<(usize, usize, u64)> {
     use memchr::memmem::Finder;
     use std::sync::OnceLock;
     static NAME: OnceLock<Finder<'static>> = OnceLock::new();
@@ -605,9 +610,18 @@ pub fn inert_until(name_line: &[u8], body: &[u8]) -> Option<(usize, usize, u64)>
     // The first search for `Exit Code` looks no further than a pod usually
     // reaches: unbounded, each pod of a long run without one would search
     // to the end of the chunk (`describe pods -A` of a mostly healthy
-    // cluster: quadratic in the pods per chunk).
+    // cluster: quadratic in the pods per chunk). Where the pod before
+    // searched already is not searched again (a window holds several pods).
     let window = &body[..body.len().min(EXIT_WINDOW)];
-    let upto = exit_code_finder().find(window).unwrap_or(body.len());
+    let from = (*clear).min(window.len());
+    let found = exit_code_finder().find(&window[from..]).map(|f| from + f);
+    *clear = match found {
+        Some(f) => f,
+        None if window.len() == body.len() => body.len(),
+        // (One could start in the window's last bytes and end past it.)
+        None => from.max(window.len().saturating_sub(b"Exit Code".len() - 1)),
+    };
+    let upto = found.unwrap_or(body.len());
     let nx = if body.starts_with(b"Name:") {
         0
     } else {
@@ -893,12 +907,15 @@ impl Describe {
     /// the next one starts, found without reading its lines one by one.
     /// Either way the pod then holds what feeding its lines would leave it
     /// with, as far as anything it reports is concerned.
+    ///
+    /// `clear`: what [`inert_until`] takes and gives back.
     pub fn read_whole_or_inert(
         name_line: &[u8],
         line_no: u64,
         body: &[u8],
+        clear: &mut usize,
     ) -> Option<(Box<Describe>, (usize, usize, u64))> {
-        match inert_until(name_line, body) {
+        match inert_until(name_line, body, clear) {
             Some(whole) => Some((Describe::starting_with(name_line, line_no), whole)),
             None => Describe::read_whole(name_line, line_no, body),
         }
@@ -2464,10 +2481,50 @@ mod tests {
             let pre = format!("{head}{}", filler(pad));
             let inert = format!("{pre}{next}");
             let want = (pre.len(), pre.len() + "Name:  web-2".len(), pre.matches('\n').count() as u64);
-            assert_eq!(inert_until(name, inert.as_bytes()), Some(want), "pad {pad}");
+            assert_eq!(inert_until(name, inert.as_bytes(), &mut 0), Some(want), "pad {pad}");
             let exit = format!("{pre}      Exit Code:  1\n{next}");
-            assert_eq!(inert_until(name, exit.as_bytes()), None, "pad {pad}");
+            assert_eq!(inert_until(name, exit.as_bytes(), &mut 0), None, "pad {pad}");
             assert!(is_inert_pod(pre.as_bytes()), "pad {pad}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Pod after pod, `inert_until` answers the same whether it is told
+        /// what the searches for the pods before found out or not: pods
+        /// with and without an `Exit Code`, short and longer than the
+        /// search window, the `Exit Code` anywhere in them.
+        #[test]
+        fn inert_until_remembers_like_it_forgets(pods in prop::collection::vec((0usize..900, prop::option::of(0usize..900)), 1..30)) {
+            let mut text = String::new();
+            for (i, (lines, exit)) in pods.iter().enumerate() {
+                text.push_str(&format!("Name:  web-{i}\nNamespace:  prod\n"));
+                for l in 0..*lines {
+                    if *exit == Some(l) {
+                        text.push_str("    Last State:  Terminated\n      Exit Code:  1\n");
+                    }
+                    text.push_str(if l % 2 == 0 { "Labels:  a=b\n" } else { "  x\n" });
+                }
+            }
+            let data = text.as_bytes();
+            let (mut ls, mut clear) = (0usize, 0usize);
+            while let Some(le) = memchr::memchr(b'\n', &data[ls..]).map(|e| ls + e) {
+                let body = &data[le + 1..];
+                let mut known = clear.saturating_sub(le + 1);
+                let got = inert_until(&data[ls..le], body, &mut known);
+                clear = le + 1 + known;
+                prop_assert_eq!(got, inert_until(&data[ls..le], body, &mut 0), "pod at {}", ls);
+                // No `Exit Code` starts where the search says none does.
+                prop_assert!(!(le + 1..clear).any(|p| data[p..].starts_with(b"Exit Code")), "pod at {}", ls);
+                ls = match got {
+                    Some((nx, _, _)) => le + 1 + nx,
+                    None => match memchr::memmem::find(&data[le..], b"\nName:") {
+                        Some(p) => le + p + 1,
+                        None => break,
+                    },
+                };
+            }
         }
     }
 
