@@ -346,8 +346,44 @@ fn rfc3339_nom(i: &[u8]) -> IResult<&[u8], &[u8]> {
     Ok((i, &start[..start.len() - i.len()]))
 }
 
-/// `<RFC3339Nano> <stdout|stderr> <P|F>[:more tags] <msg>`
+/// `<RFC3339Nano> <stdout|stderr> <P|F>[:more tags] <msg>`: the common
+/// layout (no further tags, a message) read by comparing bytes, anything
+/// else by [`cri_nom`] (`tests::cri_short_like_nom` holds the two to the
+/// same frames).
 fn cri(line: &[u8]) -> IResult<&[u8], Frame<'_>> {
+    match cri_short(line) {
+        Some(f) => Ok((&[], f)),
+        None => cri_nom(line),
+    }
+}
+
+/// [`cri`] of a line laid out as the runtimes write it: `None` for any
+/// other.
+#[inline]
+fn cri_short(line: &[u8]) -> Option<Frame<'_>> {
+    let n = rfc3339_len(line)?;
+    let head: &[u8; 10] = line[n..].first_chunk()?;
+    let stream = match &head[..8] {
+        b" stdout " => Stream::Stdout,
+        b" stderr " => Stream::Stderr,
+        _ => return None,
+    };
+    let partial = match head[8..] {
+        [b'F', b' '] => false,
+        [b'P', b' '] => true,
+        _ => return None,
+    };
+    Some(Frame {
+        framing: Framing::Cri,
+        stream: Some(stream),
+        partial,
+        time: Some(&line[..n]),
+        msg: Cow::Borrowed(&line[n + 10..]),
+    })
+}
+
+/// [`cri`] by nom's combinators: the definition.
+fn cri_nom(line: &[u8]) -> IResult<&[u8], Frame<'_>> {
     let (i, time) = rfc3339(line)?;
     let (i, _) = char(' ')(i)?;
     let (i, stream) = nom::branch::alt((tag(&b"stdout"[..]), tag(&b"stderr"[..]))).parse(i)?;
@@ -532,6 +568,27 @@ mod tests {
             let s = format!("{head}{frac}{zone}{tail}");
             let nom = rfc3339_nom(s.as_bytes()).ok().map(|(_, t)| t.len());
             proptest::prop_assert_eq!(rfc3339_len(s.as_bytes()), nom, "{:?}", s);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, failure_persistence: None, ..Default::default() })]
+        /// The short way reads the CRI lines nom's parser reads, into the
+        /// same frames, and leaves it the others.
+        #[test]
+        fn cri_short_like_nom(
+            time in "(2024-01-28T09:05:11(\\.[0-9]{1,9})?(Z|[+-]0[0-9]:?00)|2024-01-28 09:05:11|x)",
+            stream in "( stdout| stderr| stdin|stdout| Stdout)",
+            flag in "( F| P| X|F|)",
+            tags in "(:x|:|)",
+            msg in "( msg here| |  two|x|)",
+        ) {
+            let line = format!("{time}{stream}{flag}{tags}{msg}");
+            let nom = cri_nom(line.as_bytes()).ok().map(|(_, f)| f);
+            if let Some(short) = cri_short(line.as_bytes()) {
+                proptest::prop_assert_eq!(Some(short), nom, "{:?}", line);
+            }
+            proptest::prop_assert_eq!(cri(line.as_bytes()).ok().map(|(_, f)| f), cri_nom(line.as_bytes()).ok().map(|(_, f)| f));
         }
     }
 
