@@ -103,10 +103,22 @@ fn healthy_describe() -> Vec<u8> {
     repeat(&unit, 8 << 20)
 }
 
+/// `kubectl describe` printed by a CI job into its container log: every
+/// line of the pod CRI-framed.
+fn cri_framed_describe() -> Vec<u8> {
+    let pod = fixture("lab-describe-exitscan-lab-pod.txt");
+    let framed: Vec<u8> = pod
+        .split_inclusive(|&b| b == b'\n')
+        .flat_map(|l| [&b"2026-11-25T06:37:55.123456789Z stdout F "[..], l].concat())
+        .collect();
+    repeat(&framed, 8 << 20)
+}
+
 fn bench_scan(c: &mut Criterion) {
     let inputs = [
         ("cri", cri_log()),
         ("describe", repeat(&fixture("lab-describe-exitscan-lab-pod.txt"), 8 << 20)),
+        ("describe-cri-framed", cri_framed_describe()),
         ("describe-mostly-healthy", healthy_describe()),
         ("mixed", repeat(&fixture("edge-mixed.txt"), 8 << 20)),
     ];
