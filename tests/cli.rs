@@ -216,6 +216,24 @@ fn passthrough_of_a_large_stream_is_lossless() {
     assert!(recs > 20);
 }
 
+/// The size exitscan widens a pipe to: 1 MiB, or the most
+/// `/proc/sys/fs/pipe-max-size` allows an unprivileged process.
+#[cfg(target_os = "linux")]
+fn widened_pipe_size() -> i32 {
+    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1 << 20);
+    [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18)
+}
+
+/// The size of the pipe `fd` is an end of.
+#[cfg(target_os = "linux")]
+fn pipe_size(fd: std::os::fd::RawFd) -> i32 {
+    // SAFETY: F_GETPIPE_SZ on a descriptor we hold open reads its size.
+    unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) }
+}
+
 /// A pipe on stdin is widened to hold a whole read (Linux allows an
 /// unprivileged process 1 MiB by default), so that `cat big.log | exitscan`
 /// reads in large chunks; what flows through is unchanged.
@@ -224,16 +242,11 @@ fn passthrough_of_a_large_stream_is_lossless() {
 fn stdin_pipe_widened() {
     use std::io::Write;
     use std::os::fd::AsRawFd;
-    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(1 << 20);
-    let want = [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18);
+    let want = widened_pipe_size();
     let mut child = spawn_piped(&["--output", "json", "-"]);
     let mut stdin = child.stdin.take().expect("stdin");
     let fd = stdin.as_raw_fd();
-    // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.
-    let size = || unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    let size = || pipe_size(fd);
     // (64 KiB by default; one page once the user's pipes pass
     // `pipe-user-pages-soft`.)
     assert!(size() < want, "a new pipe is smaller than a read: {}", size());
@@ -252,20 +265,15 @@ fn stdin_pipe_widened() {
 
 /// A pipe exitscan writes its records into is widened too, before the
 /// first record: the size read from our end of the real pipe.
+#[cfg(target_os = "linux")]
 #[test]
 fn stdout_pipe_widened() {
     use std::io::{Read, Write};
     use std::os::fd::AsRawFd;
-    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(1 << 20);
-    let want = [1 << 20, 1 << 19, 1 << 18].into_iter().find(|&s| s <= max).unwrap_or(1 << 18);
+    let want = widened_pipe_size();
     let mut child = spawn_piped(&["--output", "json", "-"]);
     let mut stdout = child.stdout.take().expect("stdout");
     let fd = stdout.as_raw_fd();
-    // SAFETY: F_GETPIPE_SZ on the pipe we hold reads its size.
-    let size = || unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
     let input = std::fs::read("examples/oomkilled.txt").expect("example");
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(&input).expect("write");
@@ -273,7 +281,7 @@ fn stdout_pipe_widened() {
     let mut out = Vec::new();
     stdout.read_to_end(&mut out).expect("read");
     // (The pipe outlives the child while we hold its read end.)
-    assert_eq!(size(), want, "pipe size after exitscan wrote into it");
+    assert_eq!(pipe_size(fd), want, "pipe size after exitscan wrote into it");
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
     assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "{}", String::from_utf8_lossy(&out));
