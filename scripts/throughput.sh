@@ -8,7 +8,8 @@
 # $THROUGHPUT_DIR, default target/throughput), checks exitscan's records by
 # exit code and reason against the truth file, then times ROUNDS of each
 # command (file in page cache, output to /dev/null) and prints medians in
-# MB/s, peak RSS and the ratio exitscan/rg. Installs ripgrep and GNU time
+# MB/s, peak RSS, the ratio exitscan/rg and the CPU seconds (user + system)
+# of rg and exitscan. Installs ripgrep and GNU time
 # from Debian's packages when missing.
 set -euo pipefail
 
@@ -31,17 +32,18 @@ mkdir -p "$dir"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# seconds and peak KiB of one run: "secs kib". The wall time comes from
-# bash's microsecond clock (GNU time's %e counts in 10 ms steps, 4% of an rg
-# run on 1 GiB); GNU time is there for the peak RSS.
+# seconds, peak KiB and CPU seconds (user + system) of one run: "secs kib
+# cpu". The wall time comes from bash's microsecond clock (GNU time's %e
+# counts in 10 ms steps, 4% of an rg run on 1 GiB); GNU time is there for
+# the peak RSS and the CPU time (steadier than the wall time on a busy VM).
 timed() {
   local t0=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$dir/.time" "$@" >/dev/null 2>/dev/null || true
+  /usr/bin/time -f '%M %U %S' -o "$dir/.time" "$@" >/dev/null 2>/dev/null || true
   local t1=$EPOCHREALTIME
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$dir/.time")"
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$dir/.time" | awk '{ printf "%s %.2f", $1, $2 + $3 }')"
 }
 
-printf '%-10s %8s %10s %10s %10s %8s %9s %s\n' format MiB cat_MB/s rg_MB/s exitscan ratio rss_KiB counts
+printf '%-10s %8s %10s %10s %10s %8s %9s %7s %7s %s\n' format MiB cat_MB/s rg_MB/s exitscan ratio rss_KiB rg_cpu es_cpu counts
 status=0
 for fmt in cri dockerjson kubelet describe mixed; do
   log=$dir/$fmt-$size.log
@@ -64,18 +66,20 @@ print(("ok" if ok else "MISMATCH") + " %d/%d" % (n, t["total"]))
 ' "$truth")
   case $counts in ok*) ;; *) status=1 ;; esac
   cat "$log" >/dev/null # into the page cache
-  cs=(); rs=(); es=(); rss=()
+  cs=(); rs=(); es=(); rss=(); rcpu=(); ecpu=()
   for _ in $(seq "$rounds"); do
     read -r s _ < <(timed cat "$log"); cs+=("$s")
-    read -r s _ < <(timed rg --no-mmap -c -e "$regex" "$log"); rs+=("$s")
-    read -r s k < <(timed "$bin" --quiet --output json "$log"); es+=("$s"); rss+=("$k")
+    read -r s _ u < <(timed rg --no-mmap -c -e "$regex" "$log"); rs+=("$s"); rcpu+=("$u")
+    read -r s k u < <(timed "$bin" --quiet --output json "$log"); es+=("$s"); rss+=("$k"); ecpu+=("$u")
   done
   c=$(printf '%s\n' "${cs[@]}" | median)
   r=$(printf '%s\n' "${rs[@]}" | median)
   e=$(printf '%s\n' "${es[@]}" | median)
+  rc=$(printf '%s\n' "${rcpu[@]}" | median)
+  ec=$(printf '%s\n' "${ecpu[@]}" | median)
   k=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)
   mbs() { awk -v b="$bytes" -v s="$1" 'BEGIN { if (s <= 0) s = 0.005; printf "%.0f", b / s / 1e6 }'; }
   ratio=$(awk -v e="$e" -v r="$r" 'BEGIN { if (r <= 0) r = 0.005; printf "%.2f", e / r }')
-  printf '%-10s %8d %10s %10s %10s %8s %9s %s\n' "$fmt" $((bytes / 1048576)) "$(mbs "$c")" "$(mbs "$r")" "$(mbs "$e")" "$ratio" "$k" "$counts"
+  printf '%-10s %8d %10s %10s %10s %8s %9s %7s %7s %s\n' "$fmt" $((bytes / 1048576)) "$(mbs "$c")" "$(mbs "$r")" "$(mbs "$e")" "$ratio" "$k" "$rc" "$ec" "$counts"
 done
 exit $status
