@@ -128,10 +128,10 @@ pub fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((at, rare)) = rarest(needle) else { return Some(hay.len()) };
     let last = hay.len().checked_sub(needle.len())?;
     let mut to = last + at + 1;
+    // (A candidate at `at + i` starts the needle at `i`.)
     while let Some(i) = memchr::memrchr(rare, hay.get(at..to)?) {
-        let start = i;
-        if hay[start..start + needle.len()] == *needle {
-            return Some(start);
+        if hay[i..i + needle.len()] == *needle {
+            return Some(i);
         }
         to = at + i;
     }
@@ -510,10 +510,8 @@ pub mod when {
             s[12], s[13], s[14], s[15], b'-', mm[0], mm[1], b'-', s[5], s[6], b'T', s[17], s[18], b':', s[20], s[21],
             b':', s[23], s[24], b'Z',
         ];
-        match super::lossy(&out) {
-            std::borrow::Cow::Borrowed(t) => Some(super::Str::from(t)),
-            std::borrow::Cow::Owned(_) => None,
-        }
+        // (ASCII: `text` borrows it without a UTF-8 check a byte at a time.)
+        Some(super::text(&out))
     }
 
     /// Go's `time.Time.String()`: `2019-05-16 22:04:19.073921379 +0000 UTC`.
