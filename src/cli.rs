@@ -117,7 +117,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
-    /// Lines longer than this are cut (and the cut counted).
+    /// Lines longer than this are cut (and the cut counted); a line of
+    /// compact JSON (a pod list from the API) is read in pieces instead.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
     pub max_line_bytes: usize,
 

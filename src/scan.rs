@@ -198,6 +198,22 @@ struct Cut {
     dropped: u64,
 }
 
+/// Compact JSON on one line is read in pieces past this many bytes, so a
+/// document of any size costs no more than this (a line read whole this long
+/// is read the same way, [`doc::parse_compact`]).
+const LONG_DOC_AFTER: usize = 1 << 20;
+
+/// A line of compact JSON longer than [`LONG_DOC_AFTER`] (`kubectl get --raw
+/// /api/v1/pods`, an API response saved as it came): read in pieces that end
+/// outside strings ([`doc::json_split`]) by one streaming [`Doc`], neither
+/// held whole nor cut at `max_line`.
+struct LongDoc {
+    doc: Doc,
+    line_no: u64,
+    /// Records held until the line ends (passthrough writes them after it).
+    held: Vec<Record>,
+}
+
 pub struct Scanner {
     cfg: ScanConfig,
     source: Arc<str>,
@@ -219,6 +235,7 @@ pub struct Scanner {
     long_probe: usize,
     raw_done: u64,
     cut: Option<Cut>,
+    long_doc: Option<Box<LongDoc>>,
     last_framing: Framing,
     pub stats: ScanStats,
     eof: bool,
@@ -419,6 +436,7 @@ impl Scanner {
             long_probe: 0,
             raw_done: 0,
             cut: None,
+            long_doc: None,
             last_framing: Framing::Plain,
             stats: ScanStats::default(),
             eof: false,
@@ -608,7 +626,7 @@ impl Scanner {
         }
         let keep = self.keep_from();
         let kept = self.filled - keep;
-        if kept > CHUNK_HEADROOM || self.cut.is_some() {
+        if kept > CHUNK_HEADROOM || self.cut.is_some() || self.long_doc.is_some() {
             // A long line is pending: append the ordinary way.
             self.feed(&chunk[CHUNK_HEADROOM..CHUNK_HEADROOM + n], out);
             return spare(chunk);
@@ -751,6 +769,9 @@ impl Scanner {
                 }
             }
         }
+        if self.long_doc.is_some() && !self.continue_long_doc(out) {
+            return;
+        }
         // Only bytes after the last search can hold the newline we look for
         // (a long line read in many small pieces stays linear).
         let from = self.nl_searched.max(self.pos);
@@ -758,9 +779,7 @@ impl Scanner {
             Some(nl) => from + nl + 1,
             None => {
                 self.nl_searched = self.filled;
-                if self.filled - self.pos >= self.cfg.max_line {
-                    self.cut_line(out);
-                }
+                self.long_line(out);
                 return;
             }
         };
@@ -769,7 +788,18 @@ impl Scanner {
         // complete at a later line), so the buffer can be compacted past it.
         let pos = self.pos;
         self.pass_raw_to(pos, out);
-        if self.filled - self.pos >= self.cfg.max_line {
+        self.long_line(out);
+    }
+
+    /// The line at `pos` has no newline yet: compact JSON past
+    /// [`LONG_DOC_AFTER`] is read in pieces from here on, any line past
+    /// `max_line` is cut.
+    fn long_line(&mut self, out: &mut dyn ScanOutput) {
+        let len = self.filled - self.pos;
+        if len >= LONG_DOC_AFTER.min(self.cfg.max_line) && self.start_long_doc(out) {
+            return;
+        }
+        if len >= self.cfg.max_line {
             self.cut_line(out);
         }
     }
@@ -791,6 +821,106 @@ impl Scanner {
         self.floor = self.pos;
     }
 
+    /// A line with no newline within `max_line` that opens compact JSON
+    /// (and no block is open): its pieces go to one streaming document.
+    fn start_long_doc(&mut self, out: &mut dyn ScanOutput) -> bool {
+        let rest = &self.buf[self.pos..self.filled];
+        let rest = crate::parse::util::trim_start(rest);
+        // (Not a docker json-file line: its message is text.)
+        let opens = matches!(rest.first(), Some(b'{' | b'[')) && !rest.starts_with(b"{\"log\":");
+        let allowed =
+            self.allowed(Format::PodJson) || self.allowed(Format::Docker) || self.allowed(Format::Orchestrator);
+        if !opens
+            || !allowed
+            || !matches!(self.mode, Mode::Skip)
+            || matches!(self.cfg.format, Some(InputFormat::Cri | InputFormat::DockerJson))
+        {
+            return false;
+        }
+        self.count_lines_to(self.pos);
+        let line_no = self.line_at(self.pos);
+        self.last_framing = Framing::Plain;
+        self.long_doc = Some(Box::new(LongDoc { doc: Doc::new(doc::Syntax::Json), line_no, held: Vec::new() }));
+        self.continue_long_doc(out);
+        true
+    }
+
+    /// Feeds the long JSON line at `pos` on as far as it can be read;
+    /// true when the line ended (the scanner goes on after it).
+    fn continue_long_doc(&mut self, out: &mut dyn ScanOutput) -> bool {
+        let Some(mut ld) = self.long_doc.take() else { return true };
+        let (pos, filled) = (self.pos, self.filled);
+        let nl = memchr::memchr(b'\n', &self.buf[pos..filled]).map(|n| pos + n);
+        let end = match nl {
+            Some(n) => n,
+            None if self.eof => filled,
+            None => match doc::json_split(&self.buf[pos..filled]) {
+                Some(s) => pos + s,
+                None if filled - pos >= self.cfg.max_line => {
+                    // One string longer than `max_line`: cut the line there.
+                    self.finish_long_doc(ld, pos, out);
+                    self.cut = Some(Cut { dropped: (filled - pos) as u64 });
+                    self.pass_raw_to(filled, out);
+                    self.skip_to(filled);
+                    return false;
+                }
+                None => {
+                    self.long_doc = Some(ld);
+                    self.nl_searched = filled;
+                    return false;
+                }
+            },
+        };
+        if let doc::Step::EndAfter = ld.doc.feed(&self.buf[pos..end], ld.line_no) {
+            // The document closed; whatever follows on the line is read afresh.
+            let recs = ld.doc.finish();
+            ld.held.extend(recs);
+            ld.doc = Doc::new(doc::Syntax::Json);
+        }
+        let recs = ld.doc.take_records();
+        ld.held.extend(recs);
+        match nl {
+            Some(n) => {
+                let next = n + 1;
+                self.finish_long_doc(ld, next, out);
+                self.skip_to(next);
+                self.line_no += 1;
+                self.stats.lines[framing_index(Framing::Plain)] += 1;
+                true
+            }
+            None if self.eof => {
+                self.finish_long_doc(ld, filled, out);
+                self.skip_to(filled);
+                true
+            }
+            None => {
+                if !out.wants_raw() {
+                    let held = std::mem::take(&mut ld.held);
+                    self.emit_records(held, end, out);
+                }
+                self.pass_raw_to(end, out);
+                self.skip_to(end);
+                self.nl_searched = filled;
+                self.long_doc = Some(ld);
+                false
+            }
+        }
+    }
+
+    fn finish_long_doc(&mut self, mut ld: Box<LongDoc>, at: usize, out: &mut dyn ScanOutput) {
+        let recs = ld.doc.finish();
+        ld.held.extend(recs);
+        self.emit_records(ld.held, at, out);
+    }
+
+    /// Moves every position to `p` (no line start lies between).
+    fn skip_to(&mut self, p: usize) {
+        self.pos = p;
+        self.line_pos = p;
+        self.counted_pos = p;
+        self.floor = p;
+    }
+
     /// End of input: scans a last line without newline and closes open blocks.
     pub fn finish(&mut self, out: &mut dyn ScanOutput) {
         if self.eof {
@@ -799,6 +929,9 @@ impl Scanner {
         self.eof = true;
         if let Some(cut) = self.cut.take() {
             out.dropped(Dropped::OversizedLine, cut.dropped);
+        }
+        if self.long_doc.is_some() {
+            self.continue_long_doc(out);
         }
         if self.pos < self.filled {
             let end = self.filled;
@@ -1548,6 +1681,11 @@ impl Scanner {
         out: &mut dyn ScanOutput,
         next: usize,
     ) {
+        if msg.len() >= LONG_DOC_AFTER.min(self.cfg.max_line) {
+            // A document, not a log record: streamed, as when it is read in pieces.
+            recs.extend(doc::parse_compact(msg, line_no));
+            return;
+        }
         let parsed = serde_json::from_slice::<serde_json::Value>(msg);
         // `journalctl -o json`, and log records exported one a line (Cloud
         // Logging, Elasticsearch, fluent-bit, a JSON-logging daemon): the
@@ -2286,6 +2424,33 @@ mod tests {
                 let (got, _) = scan_chunks_counted("t", &data, ScanConfig::default(), size, eighths);
                 assert_eq!(got.records(), want.records(), "chunks of {size}, {eighths}/8 read ahead");
             }
+        }
+    }
+
+    /// A line of compact JSON longer than `max_line` (`kubectl get --raw
+    /// /api/v1/pods`) is read in pieces, whatever the reads: the records of
+    /// the same line read whole, the lines around it too, and nothing cut.
+    #[test]
+    fn a_long_json_line_is_read_in_pieces() {
+        let list = crate::parse::doc::tricky_list(40);
+        let data = format!("web-1 exited with code 3\n{list}\nweb-2 exited with code 4\n{list}");
+        let want = scan_bytes("t", data.as_bytes(), ScanConfig::default());
+        assert_eq!(want.records().len(), 82);
+        assert!(list.len() > 4 * 1024, "longer than the max_line below ({})", list.len());
+        let small = ScanConfig { max_line: 1024, ..ScanConfig::default() };
+        let lines: Vec<u64> = want.records().iter().map(|r| r.line).collect();
+        assert_eq!((lines[0], lines[1], lines[40], lines[41], lines[42], lines[81]), (1, 2, 2, 3, 4, 4));
+        for size in [1, 7, 100, 1000, 1023, 1024, 1025, 4096, 1 << 20] {
+            let got = scan_chunks("t", data.as_bytes(), small.clone(), size, 0);
+            assert_eq!(got.records(), want.records(), "chunks of {size}");
+            assert!(got.dropped.is_empty(), "nothing cut: {:?}", got.dropped);
+            let mut s = Scanner::new("t", small.clone());
+            let mut c = Collect::default();
+            for piece in data.as_bytes().chunks(size) {
+                s.feed(piece, &mut c);
+            }
+            s.finish(&mut c);
+            assert_eq!(c.records(), want.records(), "fed {size} bytes at a time");
         }
     }
 

@@ -14,7 +14,8 @@
 //! Cases: 256 MiB of ordinary lines (json and passthrough output), a 1 GiB
 //! line, four CRI/docker partial streams that never end, a describe `Message:`
 //! that never closes, a describe pod that never ends (300 000 containers), a
-//! 1 MiB line of nested brackets in a document, many distinct containers (with
+//! 1 MiB line of nested brackets in a document, a 48 MiB pod list on one line
+//! (read in pieces: every record, nothing cut), many distinct containers (with
 //! and without per-container labels).
 //!
 //! The cases run one at a time (a lock), so that their timings do not mix.
@@ -335,6 +336,55 @@ fn a_deeply_nested_document_line() {
     no_panic(&r);
     r.assert_bounded("1 MiB of nested brackets");
     assert!(r.records().iter().any(|v| v["container"] == "web-3"));
+}
+
+/// Pods written one after another into one line of compact JSON (`kubectl
+/// get --raw /api/v1/pods` of a big cluster): every 8th has a termination.
+fn compact_pod_list(pods: usize) -> impl FnOnce(&mut dyn Write) -> io::Result<()> + Send + 'static {
+    move |w| {
+        w.write_all(&pleg(0, 1).into_bytes())?;
+        w.write_all(
+            b"{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[",
+        )?;
+        for i in 0..pods {
+            let last = if i % 8 == 0 {
+                format!("{{\"terminated\":{{\"exitCode\":137,\"reason\":\"OOMKilled\",\"message\":\"killed, \\\"oom\\\" {{x}}\",\"startedAt\":\"2026-12-01T09:00:00Z\",\"finishedAt\":\"2026-12-01T09:59:00Z\",\"containerID\":\"containerd://{i:064x}\"}}}}")
+            } else {
+                "{}".to_string()
+            };
+            let sep = if i + 1 == pods { "" } else { "," };
+            write!(
+                w,
+                "{{\"metadata\":{{\"name\":\"web-{i}\",\"namespace\":\"ns-{}\",\"labels\":{{\"app\":\"web\",\"pod-template-hash\":\"7d9f8c6b5\"}},\"annotations\":{{\"note\":\"a, \\\"quoted\\\", [b]\"}}}},\"spec\":{{\"containers\":[{{\"name\":\"app\",\"image\":\"registry.example.com/team/app:1.2\",\"resources\":{{\"limits\":{{\"memory\":\"512Mi\"}}}}}}],\"nodeName\":\"node-{}\"}},\"status\":{{\"phase\":\"Running\",\"containerStatuses\":[{{\"name\":\"app\",\"ready\":true,\"restartCount\":{},\"state\":{{\"running\":{{\"startedAt\":\"2026-12-01T10:00:00Z\"}}}},\"lastState\":{last},\"containerID\":\"containerd://{i:064x}\"}}]}}}}{sep}",
+                i % 40,
+                i % 100,
+                i % 7
+            )?;
+        }
+        w.write_all(b"]}\n")?;
+        w.write_all(pleg(1, 137).as_bytes())
+    }
+}
+
+#[test]
+fn a_compact_pod_list_on_one_line_longer_than_max_line() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // About 48 MiB on one line, three times --max-line-bytes' default.
+    const PODS: usize = 48_000;
+    let r = run_measured(&["--output", "json"], compact_pod_list(PODS));
+    no_panic(&r);
+    r.report("48 MiB pod list on one line");
+    let recs = r.records();
+    let from_list: Vec<&serde_json::Value> = recs.iter().filter(|v| v["format"] == "pod-json").collect();
+    assert_eq!(from_list.len(), PODS / 8, "every termination in the line, none cut off");
+    let last = from_list.last().expect("records");
+    assert_eq!((last["pod"].as_str(), last["namespace"].as_str()), (Some("web-47992"), Some("ns-32")));
+    assert_eq!((last["line"].as_u64(), last["restart_count"].as_u64()), (Some(2), Some(47992 % 7)));
+    let lines: Vec<u64> = recs.iter().filter(|v| v["format"] == "kubelet").filter_map(|v| v["line"].as_u64()).collect();
+    assert_eq!(lines, vec![1, 3], "the lines around it");
+    assert!(r.stderr_lines().is_empty(), "nothing cut: {:?}", r.stderr_lines());
+    // Read in pieces, it is never held whole (nor up to the 16 MiB cap).
+    assert!(r.peak_kib < 24 * 1024, "peak RSS {} KiB", r.peak_kib);
 }
 
 fn logfmt_containers(n: usize) -> impl FnOnce(&mut dyn Write) -> io::Result<()> + Send + 'static {

@@ -1331,6 +1331,36 @@ pub fn is_doc_start(line: &[u8], syntax: Syntax) -> bool {
     }
 }
 
+/// Where a piece of a long line of compact JSON may end: just after the last
+/// `,` of `b` that is outside strings (`b` starts outside any string), so
+/// that no string, key or value is cut in two. `None` when `b` has no such
+/// comma (a string runs on past its end).
+pub fn json_split(b: &[u8]) -> Option<usize> {
+    let mut last = None;
+    let mut i = 0;
+    loop {
+        let rest = b.get(i..)?;
+        let quote = memchr::memchr(b'"', rest).map(|q| i + q);
+        if let Some(c) = memchr::memrchr(b',', &b[i..quote.unwrap_or(b.len())]) {
+            last = Some(i + c + 1);
+        }
+        let Some(q) = quote else { return last };
+        // Inside the string: to the first quote no backslash escapes.
+        let mut j = q + 1;
+        loop {
+            match b.get(j..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+                None => return last,
+                Some(k) if b[j + k] == b'\\' => j += k + 2,
+                Some(k) => {
+                    j += k + 1;
+                    break;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
 /// Parses one whole line of compact JSON (`{"apiVersion":"v1","kind":"Pod",...}`).
 pub fn parse_compact(line: &[u8], line_no: u64) -> Vec<Record> {
     let mut d = Doc::new(Syntax::Json);
@@ -1338,6 +1368,27 @@ pub fn parse_compact(line: &[u8], line_no: u64) -> Vec<Record> {
     let mut out = d.take_records();
     out.extend(d.finish());
     out
+}
+
+#[cfg(test)]
+/// A compact `List` of `n` pods, one termination each, whose strings hold
+/// commas, escaped quotes, backslashes and brackets.
+pub(crate) fn tricky_list(n: usize) -> String {
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "kind": "Pod",
+                "metadata": {"name": format!("web-{i}"), "namespace": "shop",
+                    "annotations": {"note": "a, \"b\"}, {\\ [c],"}},
+                "status": {"containerStatuses": [{
+                    "name": "app", "containerID": format!("containerd://{i:x}"), "restartCount": i,
+                    "lastState": {"terminated": {"exitCode": i % 256, "reason": "Error",
+                        "message": format!("panic: x, \"y\" \\ {i},")}},
+                    "state": {"running": {}}}]}
+            })
+        })
+        .collect();
+    serde_json::json!({"kind": "List", "items": items}).to_string()
 }
 
 #[cfg(test)]
@@ -1840,5 +1891,55 @@ mod tests {
         assert_eq!(dt("datetime.datetime(2024, 2, 30, 2, 26, 3, tzinfo=tzutc())").0, None);
         assert_eq!(dt("datetime.datetime(2024, 1, x, tzinfo=tzutc())").0, None);
         assert_eq!(dt("datetime.datetime(2024, 1, 5, 2, 26"), (None, 35));
+    }
+
+    /// The last comma outside strings, the slow way: byte by byte.
+    fn split_by_hand(b: &[u8]) -> Option<usize> {
+        let (mut in_str, mut escaped, mut last) = (false, false, None);
+        for (i, &c) in b.iter().enumerate() {
+            match (in_str, escaped, c) {
+                (true, true, _) => escaped = false,
+                (true, false, b'\\') => escaped = true,
+                (true, false, b'"') | (false, _, b'"') => in_str = !in_str,
+                (false, _, b',') => last = Some(i + 1),
+                _ => {}
+            }
+        }
+        last
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_split_ends_outside_strings(s in "[a,\"\\\\{}\\[]{0,60}") {
+            proptest::prop_assert_eq!(json_split(s.as_bytes()), split_by_hand(s.as_bytes()));
+        }
+
+        /// A compact list fed in pieces that end where [`json_split`] says,
+        /// as the scanner feeds a long line, reads like the whole line.
+        #[test]
+        fn pieces_read_like_the_whole_line(sizes in proptest::collection::vec(1usize..400, 1..40)) {
+            let line = super::tricky_list(6);
+            let line = line.as_bytes();
+            let whole = parse_compact(line, 3);
+            let (mut d, mut got, mut pos, mut avail) = (Doc::new(Syntax::Json), Vec::new(), 0, 0);
+            for n in sizes.iter().cycle() {
+                avail = (avail + n).min(line.len());
+                if avail == line.len() {
+                    break;
+                }
+                if let Some(s) = json_split(&line[pos..avail]) {
+                    if d.feed(&line[pos..pos + s], 3) == Step::EndAfter {
+                        got.extend(d.finish());
+                    }
+                    got.extend(d.take_records());
+                    pos += s;
+                }
+            }
+            d.feed(&line[pos..], 3);
+            got.extend(d.take_records());
+            got.extend(d.finish());
+            proptest::prop_assert_eq!(got.len(), 6);
+            proptest::prop_assert_eq!(got, whole);
+        }
     }
 }
