@@ -13,6 +13,9 @@
 //!   file or directory`, `permission denied`, `executable file not found`
 //!   sharpen 1 / 126 / 127 / 128.
 //! - 143 is a requested, graceful stop.
+//! - A systemd unit whose main process systemd signalled itself says why in
+//!   the lines before (the scanner marks the record): its watchdog fired, its
+//!   start timed out, or its stop timed out and SIGKILL followed.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -47,6 +50,9 @@ pub const CAUSE_IDS: &[&str] = &[
     "not-found",
     "permission-denied",
     "graceful-stop",
+    "watchdog",
+    "start-timeout",
+    "stop-timeout",
     "deadline-exceeded",
     "app-error",
     "signal-other",
@@ -258,6 +264,19 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
         }
         return cause("deadline-exceeded", ev);
     }
+    // systemd signalled the unit's main process itself, and said why.
+    if r.hints.watchdog {
+        ev.push("systemd: watchdog timeout".into());
+        return cause("watchdog", ev);
+    }
+    if r.hints.start_timeout {
+        ev.push("systemd: start operation timed out".into());
+        return cause("start-timeout", ev);
+    }
+    if r.hints.stop_timeout {
+        ev.push("systemd: stop timed out".into());
+        return cause("stop-timeout", ev);
+    }
     if signal == Some(Signal::KILL) {
         if r.hints.liveness_failed {
             ev.push("Liveness probe failed events".into());
@@ -373,7 +392,7 @@ mod tests {
                 proptest::option::of(proptest::sample::select(vec![9i64, 15, 6, 11])),
                 proptest::option::of(proptest::sample::select(vec!["OOMKilled", "Error", "Completed", "StartError", "ContainerStatusUnknown", "DeadlineExceeded", "Evicted"])),
                 proptest::option::of(proptest::sample::select(vec!["exec format error", "permission denied", "bye"])),
-                proptest::array::uniform6(proptest::bool::ANY),
+                proptest::array::uniform9(proptest::bool::ANY),
             ), 1..60),
         ) {
             let kb = KnowledgeBase::builtin().unwrap();
@@ -391,6 +410,9 @@ mod tests {
                     deadline_exceeded: h[3],
                     kernel_oom: h[4],
                     ended_at_line_time: h[5],
+                    watchdog: h[6],
+                    start_timeout: h[7],
+                    stop_timeout: h[8],
                 };
                 proptest::prop_assert_eq!(memo.explain(&kb, Lang::En, &r), explain(&kb, Lang::En, &r));
             }

@@ -94,6 +94,12 @@ pub struct Hints {
     pub deadline_exceeded: bool,
     /// A kernel OOM-kill line named this record's process or container.
     pub kernel_oom: bool,
+    /// systemd's watchdog fired for this unit just before (`Watchdog timeout`).
+    pub watchdog: bool,
+    /// The unit's start timed out just before (`start operation timed out`).
+    pub start_timeout: bool,
+    /// The unit's stop timed out just before (`State 'stop-sigterm' timed out. Killing.`).
+    pub stop_timeout: bool,
     /// The time the line starts with is when the container ended (a Nomad
     /// event row), should the scanner take it off as the line's timestamp.
     pub ended_at_line_time: bool,

@@ -177,9 +177,12 @@ struct Partial {
 /// as it is and dropped.
 const STALE_AFTER: u32 = 4096;
 
-/// Lines above a systemd `Main process exited, code=killed` line searched for
-/// the unit's OOM notice (other units' and the kernel's lines come between).
-const UNIT_OOM_LOOKBACK: usize = 12;
+/// Lines above a systemd `Main process exited` line searched for what
+/// systemd said of the unit before it signalled the main process (its OOM
+/// notice, watchdog, start or stop timeout): other units' and the kernel's
+/// lines come between, and one `Killing process N (...) with signal` line
+/// for each process of the unit, and a core dump's stack trace.
+const UNIT_NOTICE_LOOKBACK: usize = 48;
 
 /// Lines above a Nomad `Terminated` event row searched for its task's name:
 /// `nomad alloc status` prints the task's resources, its event summary and
@@ -1798,10 +1801,18 @@ impl Scanner {
                 if r.container.is_none() {
                     r.container = self.systemctl_unit(ls);
                 }
+                // (A journal line; `systemctl status` prints its log below.)
+                let notices = match (&r.container, r.pid, r.raw_exit_code) {
+                    (Some(unit), None, code) if code != Some(0) => self.unit_notices_above(ls, unit),
+                    _ => Vec::new(),
+                };
+                let said = |n: systemd::Notice| notices.contains(&n);
                 if r.stated_signal == Some(crate::code::Signal::KILL) {
-                    r.hints.oom_event = self.unit_oom_above(ls, r.container.as_deref())
-                        || r.pid.is_some() && self.status_says_oom_kill(ls);
+                    r.hints.oom_event = said(systemd::Notice::Oom) || r.pid.is_some() && self.status_says_oom_kill(ls);
                 }
+                r.hints.watchdog = said(systemd::Notice::Watchdog);
+                r.hints.start_timeout = said(systemd::Notice::StartTimeout);
+                r.hints.stop_timeout = said(systemd::Notice::StopTimeout);
                 recs.push(r);
                 return;
             }
@@ -1915,12 +1926,39 @@ impl Scanner {
         out
     }
 
-    /// systemd's own word that the OOM killer struck `unit` (a killed main
-    /// process), in the few lines above `ls`: it logs it as the cgroup's
-    /// `oom_kill` count rises, just before it reaps the main process.
-    fn unit_oom_above(&self, ls: usize, unit: Option<&str>) -> bool {
-        let Some(unit) = unit else { return false };
-        self.prev_messages(ls, UNIT_OOM_LOOKBACK).iter().any(|m| systemd::unit_oom(m) == Some(unit.as_bytes()))
+    /// What systemd said of `unit` in the lines above its main process's
+    /// exit at `ls` ([`systemd::unit_notice`]), back to the unit's exit
+    /// before (what it said then was about that one). Lines without one of
+    /// the notices' words are passed over unframed.
+    fn unit_notices_above(&self, ls: usize, unit: &str) -> Vec<systemd::Notice> {
+        const WORDS: [&[u8]; 5] = [b"timed out", b"atchdog ", b"OOM killer", b"oomd killed", b"rocess exited"];
+        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
+        let mut found = Vec::new();
+        let mut end = ls;
+        for _ in 0..UNIT_NOTICE_LOOKBACK {
+            if end <= limit {
+                break;
+            }
+            let prev_end = end - 1;
+            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
+            if start == limit && self.cut_at(limit) {
+                break;
+            }
+            end = start;
+            let raw = &self.buf[start..prev_end];
+            if !WORDS.iter().any(|w| crate::parse::util::contains(raw, w)) {
+                continue;
+            }
+            let msg = frame::frame(raw).msg;
+            if let Some((n, u)) = systemd::unit_notice(&msg) {
+                if u == unit.as_bytes() {
+                    found.push(n);
+                }
+            } else if systemd::parse(&msg).is_some_and(|r| r.container.as_deref() == Some(unit)) {
+                break;
+            }
+        }
+        found
     }
 
     /// `● name.service - ...` above a `systemctl status` `Main PID:` /

@@ -122,6 +122,83 @@ pub fn unit_oom(msg: &[u8]) -> Option<&[u8]> {
     (!unit.is_empty()).then_some(unit)
 }
 
+/// What systemd logs about a unit before it signals the unit's main process
+/// itself (`src/core/service.c`, `service_dispatch_timer` and
+/// `service_dispatch_watchdog`; before v236 the unit and the state were
+/// separated by a blank only, `web.service stop-sigterm timed out. Killing.`):
+///
+/// ```text
+/// web.service: A process of this unit has been killed by the OOM killer.   Oom
+/// web.service: Watchdog timeout (limit 3min)!                             Watchdog (WatchdogSignal=, SIGABRT)
+/// web.service: start operation timed out. Terminating.                    StartTimeout (TimeoutStartSec=)
+/// web.service: State 'stop-sigterm' timed out. Killing.                   StopTimeout (TimeoutStopSec=, then SIGKILL)
+/// web.service: Stopping timed out. Killing.                               StopTimeout (ExecStop= hung)
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Oom,
+    Watchdog,
+    StartTimeout,
+    StopTimeout,
+}
+
+/// The notice `msg` holds and the unit it names.
+pub fn unit_notice(msg: &[u8]) -> Option<(Notice, &[u8])> {
+    if let Some(unit) = unit_oom(msg) {
+        return Some((Notice::Oom, unit));
+    }
+    let watchdog =
+        util::find(msg, b"atchdog timeout (limit ").or_else(|| util::find(msg, b"atchdog request (last status: "));
+    if let Some(at) = watchdog {
+        let w = at.checked_sub(1)?;
+        return matches!(msg[w], b'W' | b'w').then(|| unit_before(&msg[..w])).flatten().map(|u| (Notice::Watchdog, u));
+    }
+    let at = util::find(msg, b" timed out. ")?;
+    let then = &msg[at + b" timed out. ".len()..];
+    if ![&b"Killing."[..], b"Aborting.", b"Terminating."].iter().any(|a| then.starts_with(a)) {
+        return None;
+    }
+    let before = &msg[..at];
+    let (notice, head) = if let Some(h) = before.strip_suffix(b" operation") {
+        // `start operation`, `start-pre operation`, ... (`Reload operation`
+        // and `Mount operation` kill a control process, not the main one).
+        let sp = memchr::memrchr(b' ', h)?;
+        if !matches!(&h[sp + 1..], b"start" | b"Start" | b"start-pre" | b"start-post" | b"condition") {
+            return None;
+        }
+        (Notice::StartTimeout, &h[..=sp])
+    } else if let Some(h) = before.strip_suffix(b"Stopping") {
+        (Notice::StopTimeout, h)
+    } else {
+        let (state, head) = match before.strip_suffix(b"'") {
+            Some(q) => {
+                let open = memchr::memrchr(b'\'', q)?;
+                (&q[open + 1..], q[..open].strip_suffix(b"State ")?)
+            }
+            None => {
+                let sp = memchr::memrchr(b' ', before)?;
+                (&before[sp + 1..], &before[..=sp])
+            }
+        };
+        let stopping =
+            [&b"stop-sigterm"[..], b"stop-watchdog", b"stop-final-sigterm", b"final-sigterm", b"final-watchdog"];
+        if !stopping.contains(&state) {
+            return None;
+        }
+        (Notice::StopTimeout, head)
+    };
+    unit_before(head).map(|u| (notice, u))
+}
+
+/// The unit that `UNIT: ` (or, before v236, `UNIT `) ends `head` with (a
+/// name with its type suffix: `Ignoring watchdog ...` names none).
+fn unit_before(head: &[u8]) -> Option<&[u8]> {
+    let head = head.strip_suffix(b" ")?;
+    let head = head.strip_suffix(b":").unwrap_or(head);
+    let unit = unit_suffix(head);
+    unit.contains(&b'.').then_some(unit)
+}
+
 /// The unit name `text` ends with: the bytes a unit name may hold
 /// (`systemd.unit(5)`: letters, digits, `:-_.\`, and `@` of templates), so a
 /// quote or a `MESSAGE=` before it (`journalctl -o json-pretty`, `-o
@@ -199,6 +276,40 @@ mod tests {
             (": A process of this unit has been killed by the OOM killer.", None),
         ] {
             assert_eq!(unit_oom(l.as_bytes()), unit.map(str::as_bytes), "{l}");
+        }
+        use Notice::*;
+        for (l, want) in [
+            ("web.service: Watchdog timeout (limit 3min)!", Some((Watchdog, "web.service"))),
+            (
+                "Jan 28 09:05:16 n systemd[1]: a.service: Watchdog request (last status: stuck)!",
+                Some((Watchdog, "a.service")),
+            ),
+            ("web.service watchdog timeout (limit 10s)!", Some((Watchdog, "web.service"))),
+            ("web.service: start operation timed out. Terminating.", Some((StartTimeout, "web.service"))),
+            ("nginx.service: Start operation timed out. Terminating.", Some((StartTimeout, "nginx.service"))),
+            ("db.service: start-pre operation timed out. Killing.", Some((StartTimeout, "db.service"))),
+            ("web.service start operation timed out. Terminating.", Some((StartTimeout, "web.service"))),
+            ("web.service: State 'stop-sigterm' timed out. Killing.", Some((StopTimeout, "web.service"))),
+            ("web.service: State 'stop-sigterm' timed out. Aborting.", Some((StopTimeout, "web.service"))),
+            ("web.service: State 'final-sigterm' timed out. Killing.", Some((StopTimeout, "web.service"))),
+            ("web.service: Stopping timed out. Killing.", Some((StopTimeout, "web.service"))),
+            (
+                "Dec 17 12:36:28 h systemd[1]: 5cfe11d6-343e.service stop-sigterm timed out. Killing.",
+                Some((StopTimeout, "5cfe11d6-343e.service")),
+            ),
+            ("web.service: A process of this unit has been killed by the OOM killer.", Some((Oom, "web.service"))),
+            // Nothing of the main process, or nothing killed.
+            ("web.service: State 'stop-sigterm' timed out. Skipping SIGKILL.", None),
+            ("web.service: Reload operation timed out. Killing reload process.", None),
+            ("web.service: Mount operation timed out. Killing mount process.", None),
+            ("web.service: Watchdog disabled! Ignoring watchdog timeout (limit 3min)!", None),
+            ("web.service: State 'stop-post' timed out. Killing.", None),
+            ("curl: (28) Operation timed out. Terminating.", None),
+            ("web.service: Job web.service/start timed out.", None),
+            ("State 'stop-sigterm' timed out. Killing.", None),
+        ] {
+            let got = unit_notice(l.as_bytes()).map(|(n, u)| (n, String::from_utf8_lossy(u).into_owned()));
+            assert_eq!(got, want.map(|(n, u)| (n, u.to_string())), "{l}");
         }
         for no in [
             "named.service: Control process exited, code=exited, status=1/FAILURE",
