@@ -412,12 +412,37 @@ def journal_exits():
     return out
 
 
+def unit_timeout_causes():
+    """The cause systemd's own fields give a unit it signalled itself: the unit-failed
+    entry's UNIT_RESULT (`watchdog`, `timeout`) and, for a timeout, whether its start job
+    ever finished (the unit-started entry, JOB_RESULT=done): stopping timed out if it
+    did, starting if it did not."""
+    result, started = {}, set()
+    with open(os.path.join(OUT, "systemd/journal.json")) as f:
+        for line in f:
+            j = json.loads(line)
+            unit = j.get("UNIT") or j.get("_SYSTEMD_UNIT")
+            if j.get("MESSAGE_ID") == "d9b373ed55a64feb8242e02dbe79a49c":
+                result[unit] = j.get("UNIT_RESULT")
+            elif j.get("MESSAGE_ID") == "39f53479d3a045ac8e11786248231fbf" and j.get("JOB_RESULT") == "done":
+                started.add(unit)
+    causes = {}
+    for unit, r in result.items():
+        if r == "watchdog":
+            causes[unit] = "watchdog"
+        elif r == "timeout":
+            causes[unit] = "stop-timeout" if unit in started else "start-timeout"
+    return causes
+
+
 def group_systemd():
     recs = []
+    causes = unit_timeout_causes()
     for x in journal_exits():
+        extra = {"cause": causes[x["unit"]]} if x["unit"] in causes else {}
         recs.append(rec(f"systemd/{x['unit']}", f"journal: EXIT_CODE={x['kind']} EXIT_STATUS={x['status']}",
                         container=x["unit"], state="terminated", raw_exit_code=x["raw"],
-                        signal=x["sig"], reason=None, format="systemd"))
+                        signal=x["sig"], reason=None, format="systemd", **extra))
     emit("systemd/journal.txt", recs)
     # `systemctl status UNIT` of failed units: "Process: N ExecStart=... (code=..., status=...)",
     # "Main PID: N (code=..., status=...)" and, below them, the unit's journal with its
