@@ -46,14 +46,17 @@ systemd_cases() {
   $N systemd-run -q --unit=exitscan-killed9 /bin/sleep 1000
   $N systemd-run -q --unit=exitscan-term143 /usr/local/bin/crasher termtrap
   $N systemd-run -q --unit=exitscan-stuck -p TimeoutStopSec=1 /bin/sh -c 'trap "" TERM; sleep 1000'
-  # systemd signals these itself: the watchdog (no keep-alive within WatchdogSec=, SIGABRT)
-  # and a start that never reports READY=1 within TimeoutStartSec= (SIGTERM)
+  # systemd signals these itself: the watchdog (no keep-alive within WatchdogSec=, SIGABRT),
+  # and a start that never reports READY=1 within TimeoutStartSec= (SIGTERM, ignored here:
+  # systemd logs a main process that SIGTERM ended at debug level only, so SIGKILL follows
+  # after TimeoutStopSec=)
   $N systemd-run -q --unit=exitscan-watchdog -p WatchdogSec=1 /bin/sleep 1000
-  $N systemd-run -q --no-block --unit=exitscan-slowstart -p Type=notify -p TimeoutStartSec=1 /bin/sleep 1000
+  $N systemd-run -q --no-block --unit=exitscan-slowstart -p Type=notify -p TimeoutStartSec=1 \
+    -p TimeoutStopSec=1 /bin/sh -c 'trap "" TERM; sleep 1000'
   sleep 0.5
   $N systemctl kill -s KILL exitscan-killed9
   $N systemctl stop exitscan-term143 exitscan-stuck
-  for i in $(seq 1 50); do
+  for i in $(seq 1 80); do
     $N systemctl is-failed -q exitscan-watchdog && $N systemctl is-failed -q exitscan-slowstart && break
     sleep 0.1
   done
