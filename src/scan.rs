@@ -1928,8 +1928,8 @@ impl Scanner {
 
     /// What systemd said of `unit` in the lines above its main process's
     /// exit at `ls` ([`systemd::unit_notice`]), back to the unit's exit
-    /// before (what it said then was about that one). Lines without one of
-    /// the notices' words are passed over unframed.
+    /// before (what it said then was about that one). Lines that do not name
+    /// the unit, or hold none of the notices' words, are passed over unframed.
     fn unit_notices_above(&self, ls: usize, unit: &str) -> Vec<systemd::Notice> {
         const WORDS: [&[u8]; 5] = [b"timed out", b"atchdog ", b"OOM killer", b"oomd killed", b"rocess exited"];
         let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
@@ -1946,7 +1946,9 @@ impl Scanner {
             }
             end = start;
             let raw = &self.buf[start..prev_end];
-            if !WORDS.iter().any(|w| crate::parse::util::contains(raw, w)) {
+            // (Every line that matters names the unit.)
+            let named = crate::parse::util::contains(raw, unit.as_bytes());
+            if !named || !WORDS.iter().any(|w| crate::parse::util::contains(raw, w)) {
                 continue;
             }
             let msg = frame::frame(raw).msg;
