@@ -15,7 +15,9 @@
 //! - 143 is a requested, graceful stop.
 //! - A systemd unit whose main process systemd signalled itself says why in
 //!   the lines before (the scanner marks the record): its watchdog fired, its
-//!   start timed out, or its stop timed out and SIGKILL followed.
+//!   start timed out, or its stop timed out and SIGKILL followed. A
+//!   kubelet's 137 after the kubelet stopped that container with a grace
+//!   period is the grace period running out (unless OOM or a probe explain it).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -53,6 +55,7 @@ pub const CAUSE_IDS: &[&str] = &[
     "watchdog",
     "start-timeout",
     "stop-timeout",
+    "grace-period",
     "deadline-exceeded",
     "app-error",
     "signal-other",
@@ -282,6 +285,10 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
             ev.push("Liveness probe failed events".into());
             return cause("liveness-probe", ev);
         }
+        if r.hints.grace_kill {
+            ev.push("kubelet: stopped with a grace period before".into());
+            return cause("grace-period", ev);
+        }
         return cause("sigkill", ev);
     }
     if signal == Some(Signal::TERM) {
@@ -392,7 +399,7 @@ mod tests {
                 proptest::option::of(proptest::sample::select(vec![9i64, 15, 6, 11])),
                 proptest::option::of(proptest::sample::select(vec!["OOMKilled", "Error", "Completed", "StartError", "ContainerStatusUnknown", "DeadlineExceeded", "Evicted"])),
                 proptest::option::of(proptest::sample::select(vec!["exec format error", "permission denied", "bye"])),
-                proptest::array::uniform9(proptest::bool::ANY),
+                proptest::array::uniform10(proptest::bool::ANY),
             ), 1..60),
         ) {
             let kb = KnowledgeBase::builtin().unwrap();
@@ -413,6 +420,7 @@ mod tests {
                     watchdog: h[6],
                     start_timeout: h[7],
                     stop_timeout: h[8],
+                    grace_kill: h[9],
                 };
                 proptest::prop_assert_eq!(memo.explain(&kb, Lang::En, &r), explain(&kb, Lang::En, &r));
             }

@@ -100,6 +100,9 @@ pub struct Hints {
     pub start_timeout: bool,
     /// The unit's stop timed out just before (`State 'stop-sigterm' timed out. Killing.`).
     pub stop_timeout: bool,
+    /// The kubelet stopped this container with a grace period before it
+    /// ended (`"Killing container with a grace period"`).
+    pub grace_kill: bool,
     /// The time the line starts with is when the container ended (a Nomad
     /// event row), should the scanner take it off as the line's timestamp.
     pub ended_at_line_time: bool,

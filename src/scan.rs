@@ -1741,8 +1741,14 @@ impl Scanner {
         if h.any(Hits::CONTAINERD) && one(containerd::parse(msg), recs) {
             return;
         }
-        if h.any(Hits::EXITCODE_KV) && one(kubelet::parse(msg), recs) {
-            return;
+        if h.any(Hits::EXITCODE_KV) {
+            if let Some(mut r) = kubelet::parse(msg) {
+                if let (Some(137), Some(id)) = (r.raw_exit_code, r.container_id.as_deref()) {
+                    r.hints.grace_kill = self.grace_kill_above(ls, id);
+                }
+                recs.push(r);
+                return;
+            }
         }
         if h.any(Hits::FLY) && one(orchestrator::fly_main_child(msg), recs) {
             return;
@@ -1961,6 +1967,28 @@ impl Scanner {
             }
         }
         found
+    }
+
+    /// The kubelet's `"Killing container with a grace period"` for container
+    /// `id` in the history above `ls` ([`kubelet::grace_kill`]): only lines
+    /// holding the id are looked at (the grace period is 30 s by default;
+    /// the history is [`ScanConfig::lookback`] bytes).
+    fn grace_kill_above(&self, ls: usize, id: &str) -> bool {
+        let id = crate::parse::util::without_scheme(id);
+        if id.len() < 12 {
+            return false;
+        }
+        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
+        // (Forward: memchr's reverse search has no SIMD prefilter, and costs
+        // ten times as much over the window.)
+        let hits: Vec<usize> =
+            memchr::memmem::find_iter(&self.buf[limit..ls], id.as_bytes()).map(|p| limit + p).collect();
+        hits.iter().rev().any(|&at| {
+            let start = memchr::memrchr(b'\n', &self.buf[limit..at]).map_or(limit, |p| limit + p + 1);
+            let stop = memchr::memchr(b'\n', &self.buf[at..ls]).map_or(ls, |p| at + p);
+            !(start == limit && self.cut_at(limit))
+                && kubelet::grace_kill(&frame::frame(&self.buf[start..stop]).msg, id).is_some()
+        })
     }
 
     /// `● name.service - ...` above a `systemctl status` `Main PID:` /

@@ -52,6 +52,27 @@ pub fn parse(msg: &[u8]) -> Option<Record> {
     Some(r)
 }
 
+/// The grace period of the kubelet's stop of container `id` (its id without
+/// the runtime's `containerd://`), when `msg` is that line (`killContainer`
+/// in kuberuntime_container.go, logged at `-v=2`):
+///
+/// ```text
+/// kuberuntime_container.go:809] "Killing container with a grace period" pod="ns/web" podUID="<uid>" containerName="web" containerID="containerd://<id>" gracePeriod=30
+/// ```
+///
+/// (`... with a grace period override` is a forced delete's.) The kubelet
+/// sent SIGTERM and runs the preStop hook; a 137 of that container after it
+/// is SIGKILL when the grace period ran out.
+pub fn grace_kill(msg: &[u8], id: &str) -> Option<i64> {
+    util::find(msg, b"\"Killing container with a grace period")?;
+    let named = logfmt(msg, b"containerID").map(unquote)?;
+    let named = std::str::from_utf8(named).ok()?;
+    if util::without_scheme(named) != util::without_scheme(id) {
+        return None;
+    }
+    util::whole_int(logfmt(msg, b"gracePeriod")?)
+}
+
 /// The kubelet's `Container NAME failed liveness probe, will be restarted`
 /// (or `startup`; `computePodActions` in kuberuntime_manager.go): in its
 /// journal line, `"Message for Container of pod" containerName="app"
@@ -161,6 +182,24 @@ fn klog_time(msg: &[u8]) -> Option<Str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grace_kills() {
+        let line = r#"I0507 11:59:34.518822    3224 kuberuntime_container.go:745] "Killing container with a grace period" pod="hosted-grafana/api-9csb4" podUID="25cb986c" containerName="hgapi" containerID="containerd://c91436db0092" gracePeriod=30"#;
+        assert_eq!(grace_kill(line.as_bytes(), "c91436db0092"), Some(30));
+        assert_eq!(grace_kill(line.as_bytes(), "containerd://c91436db0092"), Some(30));
+        assert_eq!(grace_kill(line.as_bytes(), "c91436db0093"), None, "another container");
+        assert_eq!(grace_kill(line.as_bytes(), "c91436db009"), None, "a shorter id is another one");
+        let forced = r#"kuberuntime_container.go:787] "Killing container with a grace period override" pod="p/g" podUID="8b" containerName="c" containerID="containerd://62e0" gracePeriod=1"#;
+        assert_eq!(grace_kill(forced.as_bytes(), "62e0"), Some(1));
+        // The probe's kill message and the event carry no id and no grace period.
+        let event = r#""Message for Container of pod" containerName="app" containerStatusID={"Type":"containerd","ID":"62e0"} pod="p/g" containerMessage="Container app failed liveness probe, will be restarted""#;
+        assert_eq!(grace_kill(event.as_bytes(), "62e0"), None);
+        assert_eq!(
+            grace_kill(br#""Killing container with a grace period" containerID="containerd://62e0""#, "62e0"),
+            None
+        );
+    }
 
     #[test]
     fn table() {
