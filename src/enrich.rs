@@ -267,18 +267,17 @@ pub fn explain(kb: &KnowledgeBase, lang: Lang, r: &Record) -> Option<Cause> {
         }
         return cause("deadline-exceeded", ev);
     }
-    // systemd signalled the unit's main process itself, and said why.
-    if r.hints.watchdog {
-        ev.push("systemd: watchdog timeout".into());
-        return cause("watchdog", ev);
-    }
-    if r.hints.start_timeout {
-        ev.push("systemd: start operation timed out".into());
-        return cause("start-timeout", ev);
-    }
-    if r.hints.stop_timeout {
-        ev.push("systemd: stop timed out".into());
-        return cause("stop-timeout", ev);
+    // systemd signalled the unit's main process itself, and said why (the
+    // first that holds is the root: a start timeout's SIGTERM ignored ends
+    // in a stop timeout too).
+    let systemd_said = [
+        (r.hints.watchdog, "watchdog", "systemd: watchdog timeout"),
+        (r.hints.start_timeout, "start-timeout", "systemd: start operation timed out"),
+        (r.hints.stop_timeout, "stop-timeout", "systemd: stop timed out"),
+    ];
+    if let Some(&(_, id, why)) = systemd_said.iter().find(|s| s.0) {
+        ev.push(why.into());
+        return cause(id, ev);
     }
     if signal == Some(Signal::KILL) {
         if r.hints.liveness_failed {
@@ -469,6 +468,35 @@ mod tests {
         assert_eq!(id(&rec(Some(200), None)), "signal-other");
         assert_eq!(id(&rec(Some(300), None)), "out-of-range");
         assert_eq!(id(&rec(Some(1), Some("DeadlineExceeded"))), "deadline-exceeded");
+    }
+
+    /// What systemd or the kubelet said before an exit, in the order that
+    /// names the root cause: OOM evidence first, then systemd's watchdog,
+    /// start and stop timeouts; for a kubelet 137, a failed liveness probe
+    /// before the grace period that ran out on the way.
+    #[test]
+    fn said_before_the_exit() {
+        let with = |format: Format, code: Option<i64>, signal: Option<i64>, set: &dyn Fn(&mut Hints)| {
+            let mut r = Record::new(format);
+            r.raw_exit_code = code;
+            r.stated_signal = signal.and_then(Signal::new);
+            set(&mut r.hints);
+            id(&r)
+        };
+        let unit = |signal, set: &dyn Fn(&mut Hints)| with(Format::Systemd, None, Some(signal), set);
+        assert_eq!(unit(9, &|h| h.stop_timeout = true), "stop-timeout");
+        assert_eq!(unit(15, &|h| h.start_timeout = true), "start-timeout");
+        assert_eq!(unit(6, &|h| h.watchdog = true), "watchdog");
+        assert_eq!(unit(9, &|h| (h.watchdog, h.stop_timeout) = (true, true)), "watchdog");
+        assert_eq!(unit(9, &|h| (h.start_timeout, h.stop_timeout) = (true, true)), "start-timeout");
+        assert_eq!(unit(9, &|h| (h.oom_event, h.stop_timeout) = (true, true)), "oom-limit");
+        assert_eq!(with(Format::Systemd, Some(1), None, &|h| h.start_timeout = true), "start-timeout");
+        assert_eq!(unit(9, &|_| {}), "sigkill");
+        let kubelet = |code, set: &dyn Fn(&mut Hints)| with(Format::Kubelet, Some(code), None, set);
+        assert_eq!(kubelet(137, &|h| h.grace_kill = true), "grace-period");
+        assert_eq!(kubelet(137, &|h| (h.grace_kill, h.liveness_failed) = (true, true)), "liveness-probe");
+        assert_eq!(kubelet(137, &|h| (h.grace_kill, h.kernel_oom) = (true, true)), "oom-limit");
+        assert_eq!(kubelet(143, &|h| h.grace_kill = true), "graceful-stop");
     }
 
     #[test]
