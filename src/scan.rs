@@ -1916,20 +1916,35 @@ impl Scanner {
 
     /// [`Scanner::prev_messages`], or the lines as read (`raw`).
     fn prev_lines(&self, ls: usize, n: usize, raw: bool) -> Vec<Vec<u8>> {
-        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
-        let mut out = Vec::new();
+        self.lines_above(ls)
+            .take(n)
+            .map(|line| if raw { line.to_vec() } else { frame::frame(line).msg.into_owned() })
+            .collect()
+    }
+
+    /// Where the history that look-backs above `ls` may read starts.
+    fn history_start(&self, ls: usize) -> usize {
+        ls.saturating_sub(self.cfg.lookback).max(self.floor)
+    }
+
+    /// The whole lines of the history above `ls`, nearest first, as read
+    /// (a line the history's start cuts is left out, and what is above it).
+    fn lines_above(&self, ls: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let limit = self.history_start(ls);
         let mut end = ls;
-        while out.len() < n && end > limit {
+        std::iter::from_fn(move || {
+            if end <= limit {
+                return None;
+            }
             let prev_end = end - 1;
             let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
             if start == limit && self.cut_at(limit) {
-                break; // a line cut by the limit
+                end = limit;
+                return None;
             }
-            let line = &self.buf[start..prev_end];
-            out.push(if raw { line.to_vec() } else { frame::frame(line).msg.into_owned() });
             end = start;
-        }
-        out
+            Some(&self.buf[start..prev_end])
+        })
     }
 
     /// What systemd said of `unit` in the lines above its main process's
@@ -1938,20 +1953,8 @@ impl Scanner {
     /// the unit, or hold none of the notices' words, are passed over unframed.
     fn unit_notices_above(&self, ls: usize, unit: &str) -> Vec<systemd::Notice> {
         const WORDS: [&[u8]; 5] = [b"timed out", b"atchdog ", b"OOM killer", b"oomd killed", b"rocess exited"];
-        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
         let mut found = Vec::new();
-        let mut end = ls;
-        for _ in 0..UNIT_NOTICE_LOOKBACK {
-            if end <= limit {
-                break;
-            }
-            let prev_end = end - 1;
-            let start = memchr::memrchr(b'\n', &self.buf[limit..prev_end]).map_or(limit, |p| limit + p + 1);
-            if start == limit && self.cut_at(limit) {
-                break;
-            }
-            end = start;
-            let raw = &self.buf[start..prev_end];
+        for raw in self.lines_above(ls).take(UNIT_NOTICE_LOOKBACK) {
             // (Every line that matters names the unit.)
             let named = crate::parse::util::contains(raw, unit.as_bytes());
             if !named || !WORDS.iter().any(|w| crate::parse::util::contains(raw, w)) {
@@ -1970,24 +1973,28 @@ impl Scanner {
     }
 
     /// The kubelet's `"Killing container with a grace period"` for container
-    /// `id` in the history above `ls` ([`kubelet::grace_kill`]): only lines
-    /// holding the id are looked at (the grace period is 30 s by default;
-    /// the history is [`ScanConfig::lookback`] bytes).
+    /// `id` in the history above `ls` ([`kubelet::grace_kill`]): only the
+    /// lines holding that phrase are looked at (the container's id is on
+    /// many of its lines; the kill is one). The grace period is 30 s by
+    /// default; the history is [`ScanConfig::lookback`] bytes.
     fn grace_kill_above(&self, ls: usize, id: &str) -> bool {
+        static KILL: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
         let id = crate::parse::util::without_scheme(id);
         if id.len() < 12 {
             return false;
         }
-        let limit = ls.saturating_sub(self.cfg.lookback).max(self.floor);
+        let limit = self.history_start(ls);
+        let kill = KILL.get_or_init(|| memchr::memmem::Finder::new(b"Killing container with a grace period"));
         // (Forward: memchr's reverse search has no SIMD prefilter, and costs
         // ten times as much over the window.)
-        let hits: Vec<usize> =
-            memchr::memmem::find_iter(&self.buf[limit..ls], id.as_bytes()).map(|p| limit + p).collect();
+        let hits: Vec<usize> = kill.find_iter(&self.buf[limit..ls]).map(|p| limit + p).collect();
         hits.iter().rev().any(|&at| {
             let start = memchr::memrchr(b'\n', &self.buf[limit..at]).map_or(limit, |p| limit + p + 1);
             let stop = memchr::memchr(b'\n', &self.buf[at..ls]).map_or(ls, |p| at + p);
+            let line = &self.buf[start..stop];
             !(start == limit && self.cut_at(limit))
-                && kubelet::grace_kill(&frame::frame(&self.buf[start..stop]).msg, id).is_some()
+                && crate::parse::util::contains(line, id.as_bytes())
+                && kubelet::grace_kill(&frame::frame(line).msg, id).is_some()
         })
     }
 
